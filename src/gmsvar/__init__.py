@@ -1,0 +1,77 @@
+"""gmsvar: clinical genomic variant interpretation for NHS Genomic Medicine Service tests.
+
+Read a VCF into a columnar, allele-indexed :class:`VariantTable`:
+
+>>> import gmsvar
+>>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))
+>>> t.samples
+('PATIENT_001',)
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (
+    BuildMismatchError,
+    ContigMismatchError,
+    GmsvarError,
+    GmsvarWarning,
+    IndexMissingError,
+    InputError,
+    KnowledgeBaseError,
+    PanelAppUnavailable,
+    PanelError,
+    PanelNotFound,
+    UnknownTestError,
+    VcfFormatError,
+)
+from .io import iter_vcf, read_vcf
+from .regions import Interval
+from .table import INT_MISSING, FieldDef, VariantTable, VcfMetadata, concat
+
+try:
+    __version__ = version("gmsvar")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+
+def example_path(name: str) -> str:
+    """Path of a shipped example file (see ``gmsvar/examples/PROVENANCE.md``).
+
+    >>> import os, gmsvar
+    >>> os.path.exists(gmsvar.example_path("lynch_germline.vcf.gz"))
+    True
+    """
+    path = resources.files("gmsvar").joinpath("examples", name)
+    if not path.is_file():
+        available = sorted(p.name for p in resources.files("gmsvar").joinpath("examples").iterdir())
+        raise InputError(f"no shipped example {name!r}; available: {available}")
+    return str(path)
+
+
+__all__ = [
+    "INT_MISSING",
+    "BuildMismatchError",
+    "ContigMismatchError",
+    "FieldDef",
+    "GmsvarError",
+    "GmsvarWarning",
+    "IndexMissingError",
+    "InputError",
+    "Interval",
+    "KnowledgeBaseError",
+    "PanelAppUnavailable",
+    "PanelError",
+    "PanelNotFound",
+    "UnknownTestError",
+    "VariantTable",
+    "VcfFormatError",
+    "VcfMetadata",
+    "__version__",
+    "concat",
+    "example_path",
+    "iter_vcf",
+    "read_vcf",
+]

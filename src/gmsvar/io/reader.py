@@ -1,0 +1,438 @@
+"""Public readers: :func:`read_vcf` and :func:`iter_vcf`.
+
+Examples
+--------
+>>> import gmsvar
+>>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))  # doctest: +SKIP
+>>> t["call_genotype"].shape  # doctest: +SKIP
+(42, 1, 2)
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import warnings
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import ContigMismatchError, GmsvarError, IndexMissingError, InputError, VcfFormatError
+from ..regions import Interval, add_chr, merge_intervals, parse_region, strip_chr
+from ..table import VariantTable, VcfMetadata, concat
+from .buffer import RecordBuffer, plan_depth_vaf
+from .header import HeaderInfo, check_build, parse_header
+from .vcf_cyvcf2 import header_text_cyvcf2, open_cyvcf2, records_cyvcf2
+from .vcf_pysam import header_text_pysam, open_pysam, records_pysam
+
+__all__ = ["RegionSource", "iter_vcf", "read_vcf"]
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["cyvcf2", "pysam"]
+_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+@runtime_checkable
+class RegionSource(Protocol):
+    """Anything with ``regions(build=...)`` returning intervals, e.g. a :class:`gmsvar.Panel`."""
+
+    def regions(self, *, build: str = ...) -> Sequence[Interval]: ...
+
+
+Regions = str | Interval | RegionSource | Iterable[str | Interval | tuple[str, int, int]]
+
+
+# -- file sniffing ---------------------------------------------------------------------------
+def _sniff(path: str) -> str:
+    """Return 'vcf', 'vcf.bgz', 'vcf.gz' (plain gzip), 'bcf'; raise VcfFormatError otherwise."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a VCF file")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise VcfFormatError("empty file (0 bytes): not a VCF; was it written completely?",
+                             path=path)
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+        if head[:2] == b"\x1f\x8b":
+            bgzf = len(head) >= 16 and head[3] & 4 and head[12:14] == b"BC"
+            if bgzf:
+                fh.seek(max(0, size - 28))
+                if fh.read(28) != _BGZF_EOF:
+                    raise VcfFormatError(
+                        "truncated BGZF file (no end-of-file block); the copy or download "
+                        "was cut short: fetch or re-create it (bgzip / bcftools view -Oz)",
+                        path=path,
+                    )
+                kind = "bgz"
+            else:
+                _check_plain_gzip(path)
+                kind = "gz"
+            with gzip.open(path, "rb") as gz:
+                try:
+                    start = gz.read(5)
+                except (OSError, EOFError, zlib.error) as err:
+                    raise VcfFormatError(f"corrupt gzip data: {err}", path=path) from err
+            if start.startswith(b"BCF"):
+                return "bcf"
+            if not start.startswith(b"##"):
+                raise VcfFormatError("compressed file does not contain a VCF header", path=path)
+            return "vcf." + kind
+        if head.startswith(b"BCF"):
+            return "bcf"
+        if not head.startswith(b"##"):
+            raise VcfFormatError(
+                "not a VCF: the file must start with ##fileformat=VCFv4.x", path=path, line=1
+            )
+    return "vcf"
+
+
+def _check_plain_gzip(path: str) -> None:
+    """Plain (non-BGZF) gzip has no EOF block; decompress it fully to detect truncation."""
+    try:
+        with gzip.open(path, "rb") as gz:
+            while gz.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as err:
+        raise VcfFormatError(f"truncated or corrupt gzip file ({err}); re-create it", path=path
+                             ) from err
+
+
+def _has_index(path: str, kind: str) -> bool:
+    if kind == "bcf":
+        return os.path.exists(path + ".csi")
+    return kind == "vcf.bgz" and (os.path.exists(path + ".tbi") or os.path.exists(path + ".csi"))
+
+
+# -- region handling ---------------------------------------------------------------------------
+def _resolve_regions(regions: Regions, header: HeaderInfo, build: str, path: str) -> list[Interval]:
+    if isinstance(regions, RegionSource) and not isinstance(regions, (str, tuple)):
+        if build == "unknown":
+            raise InputError(
+                f"{path}: the genome build is unknown (no contig lengths in the header), so panel "
+                "regions cannot be chosen; pass build='GRCh38' or build='GRCh37'"
+            )
+        raw: list[Interval] = list(regions.regions(build=build))
+    elif isinstance(regions, str):
+        raw = [parse_region(regions)]
+    elif isinstance(regions, Interval):
+        raw = [regions]
+    else:
+        raw = []
+        for r in regions:
+            if isinstance(r, str):
+                raw.append(parse_region(r))
+            else:
+                c, s, e = r
+                raw.append(Interval(str(c), int(s), int(e)))
+    names = set(header.contigs)
+    out: list[Interval] = []
+    matched = False
+    for iv in raw:
+        name = iv.contig
+        if name not in names:
+            for cand in (add_chr(name), strip_chr(name), "chrM" if strip_chr(name) == "MT" else ""):
+                if cand in names:
+                    name = cand
+                    break
+        if name in names:
+            matched = True
+        out.append(Interval(name, iv.start, iv.end))
+    if raw and not matched and names:
+        raise ContigMismatchError(
+            f"{path}: none of the requested contigs ({', '.join(sorted({i.contig for i in raw})[:5])}"
+            f") are in the file (it has {', '.join(list(names)[:5])}...); check the chr prefix "
+            "and genome build"
+        )
+    return merge_intervals(out)
+
+
+# -- core iteration ------------------------------------------------------------------------------
+def iter_vcf(
+    path: str | os.PathLike[str],
+    *,
+    chunk_size: int = 100_000,
+    regions: Regions | None = None,
+    samples: Sequence[str] | None = None,
+    info: Sequence[str] | None = None,
+    format: Sequence[str] | None = None,  # noqa: A002 - mirrors the VCF column name
+    backend: Backend = "cyvcf2",
+    build: str | None = None,
+    annotation: str | None = None,
+    popfreq_af: str | None = None,
+    popfreq_max: Sequence[str] | None = None,
+) -> Iterator[VariantTable]:
+    """Read a VCF/BCF in chunks of at most ``chunk_size`` records (bounded memory).
+
+    Takes the same options as :func:`read_vcf`; yields :class:`VariantTable`
+    chunks that :func:`gmsvar.table.concat` joins into what ``read_vcf`` returns.
+    An empty file (header only) yields nothing.
+    """
+    if chunk_size < 1:
+        raise InputError(f"chunk_size must be >= 1, not {chunk_size}")
+    reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
+                     backend=backend, build=build, annotation=annotation,
+                     popfreq_af=popfreq_af, popfreq_max=popfreq_max)
+    yield from reader.chunks(chunk_size)
+
+
+def read_vcf(
+    path: str | os.PathLike[str],
+    *,
+    regions: Regions | None = None,
+    samples: Sequence[str] | None = None,
+    info: Sequence[str] | None = None,
+    format: Sequence[str] | None = None,  # noqa: A002
+    backend: Backend = "cyvcf2",
+    build: str | None = None,
+    annotation: str | None = None,
+    popfreq_af: str | None = None,
+    popfreq_max: Sequence[str] | None = None,
+) -> VariantTable:
+    """Read a VCF/BCF (plain, gzip or bgzip) into a :class:`VariantTable`.
+
+    Multiallelic records are split into one row per ALT allele, as
+    ``bcftools norm -m-any`` does; genotypes are read strictly (``0/.`` is not
+    hom-ref) and recoded per allele.
+
+    Parameters
+    ----------
+    path
+        VCF, VCF.gz (bgzip or gzip) or BCF.
+    regions
+        ``"chr7:55019017-55211628"``, an :class:`~gmsvar.regions.Interval`, a list of
+        those, or a panel (anything with ``regions(build=...)``). Queried through
+        the tabix/CSI index; ``chr`` prefixes are matched either way.
+    samples
+        Subset of samples to read (kept in file order).
+    info
+        INFO IDs to keep as ``variant_info_<ID>`` columns; default all declared
+        INFO fields (annotation fields such as CSQ are parsed into their own columns).
+    format
+        Extra FORMAT IDs to keep as ``call_format_<ID>``; default none (the
+        standard ``call_genotype``, ``call_depth``, ``call_genotype_quality``,
+        ``call_allele_depth`` and ``call_vaf`` are always present).
+    backend
+        ``"cyvcf2"`` (default) or ``"pysam"``; both give equal tables.
+    build
+        Declared genome build. Raises :class:`~gmsvar.errors.BuildMismatchError` if the
+        header's contig lengths say otherwise.
+    annotation
+        INFO ID of the transcript annotation to use (default: VEP CSQ, else SnpEff ANN,
+        else bcftools BCSQ).
+    popfreq_af, popfreq_max
+        Override the auto-detected population-frequency fields (e.g. ``"INFO/gnomAD_AF"``,
+        ``["INFO/AF_grpmax"]``, ``"CSQ/gnomADe_AF"``).
+
+    Returns
+    -------
+    VariantTable
+        Empty (with all columns) when no records match; never ``None``.
+
+    Raises
+    ------
+    VcfFormatError
+        Malformed, truncated, empty or non-VCF files (naming file and line).
+    IndexMissingError
+        ``regions`` given but the file has no tabix/CSI index.
+    BuildMismatchError
+        ``build`` contradicts the file.
+
+    Examples
+    --------
+    >>> import gmsvar
+    >>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))  # doctest: +SKIP
+    >>> t.to_pandas(layout="calls").head()  # doctest: +SKIP
+    """
+    reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
+                     backend=backend, build=build, annotation=annotation,
+                     popfreq_af=popfreq_af, popfreq_max=popfreq_max)
+    parts = list(reader.chunks(1_000_000))
+    if not parts:
+        return reader.empty()
+    return concat(parts)
+
+
+class _Reader:
+    def __init__(
+        self, path: str, *, regions: Regions | None, samples: Sequence[str] | None,
+        info: Sequence[str] | None, fmt: Sequence[str] | None, backend: Backend,
+        build: str | None, annotation: str | None, popfreq_af: str | None,
+        popfreq_max: Sequence[str] | None,
+    ) -> None:
+        if backend not in ("cyvcf2", "pysam"):
+            raise InputError(f"backend must be 'cyvcf2' or 'pysam', not {backend!r}")
+        self.path = path
+        self.kind = _sniff(path)
+        self.backend = backend
+        opener: Callable[[str, list[str] | None], Any]
+        opener, header_text = ((open_cyvcf2, header_text_cyvcf2) if backend == "cyvcf2"
+                               else (open_pysam, header_text_pysam))
+        try:
+            probe = opener(path, None)
+            text = header_text(probe)
+        except GmsvarError:
+            raise
+        except Exception as err:
+            raise VcfFormatError(f"cannot open as VCF/BCF ({err})", path=path) from err
+        header = parse_header(text, path=path)
+        if samples is not None:
+            missing = [s for s in samples if s not in header.samples]
+            if missing:
+                raise InputError(
+                    f"{path}: samples {missing} not in file; it has {list(header.samples)[:10]}"
+                )
+            probe = opener(path, list(samples))
+            keep = tuple(s for s in header.samples if s in set(samples))
+        else:
+            keep = header.samples
+        self.handle = probe
+        self.header = header
+        genome_build, evidence = check_build(build, header.genome_build, header.build_evidence,
+                                             path=path)
+        from .annotations import annotation_specs
+
+        specs = annotation_specs(header.info)
+        if annotation is not None:
+            specs = [s for s in specs if s.info_id == annotation]
+            if not specs:
+                raise InputError(
+                    f"{path}: INFO/{annotation} is not a recognised annotation (VEP CSQ, SnpEff "
+                    "ANN, bcftools BCSQ) in this header"
+                )
+        self.spec = specs[0] if specs else None
+        ann_ids = [s.info_id for s in specs]
+        if info is None:
+            info_fields = [k for k in header.info if k not in ann_ids]
+        else:
+            info_fields = list(info)
+            unknown = [k for k in info_fields if k not in header.info]
+            if unknown:
+                raise InputError(
+                    f"{path}: INFO fields {unknown} are not defined in the header; "
+                    f"available: {sorted(header.info)[:20]}"
+                )
+        fmt_fields = list(fmt or [])
+        unknown = [k for k in fmt_fields if k not in header.format]
+        if unknown:
+            raise InputError(
+                f"{path}: FORMAT fields {unknown} are not defined in the header; "
+                f"available: {sorted(header.format)}"
+            )
+        from .popfreq import plan_popfreq
+
+        self.popfreq = plan_popfreq(header.info, self.spec, af_field=popfreq_af,
+                                    max_fields=popfreq_max)
+        for fld in (self.popfreq.af, *self.popfreq.max, *self.popfreq.af_alternatives):
+            if fld and fld.startswith("INFO/") and fld[5:] not in info_fields:
+                info_fields.append(fld[5:])
+        plan = plan_depth_vaf(header.format)
+        self.intervals: list[Interval] | None = None
+        if regions is not None:
+            if not _has_index(path, self.kind):
+                fix = ("bgzip it and index: bgzip x.vcf && tabix -p vcf x.vcf.gz" if self.kind in
+                       ("vcf", "vcf.gz") else f"index it: bcftools index {path}")
+                raise IndexMissingError(
+                    f"{path}: a region query needs a tabix/CSI index and none was found; {fix}"
+                )
+            self.intervals = _resolve_regions(regions, header, genome_build, path)
+        provenance: dict[str, Any] = {
+            "reader": f"gmsvar.read_vcf (backend {backend})",
+            "file_kind": self.kind,
+            "multiallelic": "split into one row per ALT (bcftools norm -m-any semantics)",
+            **plan.describe(),
+            "annotation": self.spec.info_id if self.spec else None,
+            "popfreq_plan": self.popfreq.description,
+            "regions": None if self.intervals is None else len(self.intervals),
+        }
+        self.meta = VcfMetadata(
+            source=path, samples=keep, contigs=header.contigs,
+            contig_lengths=dict(header.contig_lengths), genome_build=genome_build,
+            build_evidence=evidence, info=header.info, format=header.format,
+            filters=header.filters, file_format=header.file_format, provenance=provenance,
+        )
+        self.buffer = RecordBuffer(self.meta, info_fields, fmt_fields, ann_ids, plan)
+
+    def _records(self) -> Iterator[Any]:
+        h = self.handle
+        if self.intervals is None:
+            yield from h
+            return
+        prev: tuple[str, int] | None = None
+        for iv in self.intervals:
+            with warnings.catch_warnings():
+                # cyvcf2 warns "no intervals found" for a contig without records: for a panel
+                # spanning many chromosomes that is normal, and the result is simply empty.
+                warnings.filterwarnings("ignore", message="no intervals found")
+                try:
+                    it = (h(f"{iv.contig}:{iv.start}-{iv.end}") if self.backend == "cyvcf2"
+                          else h.fetch(iv.contig, iv.start - 1, iv.end))
+                    recs = list(it)
+                except ValueError:
+                    continue  # contig not in index: no records there
+            for rec in recs:
+                start = rec.POS if self.backend == "cyvcf2" else rec.pos
+                chrom = rec.CHROM if self.backend == "cyvcf2" else rec.chrom
+                # a record overlapping two merged intervals is returned by both queries
+                if prev is not None and prev[0] == chrom and start <= prev[1]:
+                    continue
+                yield rec
+            prev = (iv.contig, iv.end)
+
+    def chunks(self, chunk_size: int) -> Iterator[VariantTable]:
+        buf = self.buffer
+        feed = records_cyvcf2 if self.backend == "cyvcf2" else records_pysam
+        n = 0
+        try:
+            for _ in feed(self._records(), buf, len(self.meta.samples)):
+                n += 1
+                if len(buf) >= chunk_size:
+                    yield self._finish()
+        except GmsvarError:
+            raise
+        except Exception as err:
+            line = self.header.n_lines + n + 1 if self.kind.startswith("vcf") else None
+            where = f"record {n + 1}" if line is None else f"line {line}"
+            raise VcfFormatError(
+                f"cannot parse {where}: {err}; check the record against the header definitions",
+                path=self.path, line=line,
+            ) from err
+        if len(buf):
+            yield self._finish()
+
+    def _finish(self) -> VariantTable:
+        table, extras = self.buffer.build()
+        self.buffer.clear()
+        return self._post(table, extras)
+
+    def _post(self, table: VariantTable, extras: dict[str, np.ndarray]) -> VariantTable:
+        from .annotations import annotate
+        from .popfreq import popfreq_columns
+
+        cats: dict[str, Any] = {}
+        cols: dict[str, Any] = {}
+        prov = dict(table.meta.provenance)
+        if self.spec is not None:
+            acols, acats, aprov = annotate(
+                self.spec, extras[f"raw:{self.spec.info_id}"], table["variant_ref"],
+                extras["site_alts"], table["variant_allele_index"],
+                position=table["variant_position"],
+            )
+            cols.update(acols)
+            cats.update(acats)
+            prov.update(aprov)
+        merged = {**table.columns, **cols}
+        pcols, pprov = popfreq_columns(self.popfreq, merged)
+        cols.update(pcols)
+        prov.update(pprov)
+        return table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
+
+    def empty(self) -> VariantTable:
+        self.buffer.clear()
+        table, extras = self.buffer.build()
+        return self._post(table, extras)
