@@ -1,0 +1,844 @@
+"""Transcript annotations (VEP ``CSQ``, SnpEff ``ANN``, bcftools ``BCSQ``) as table columns.
+
+The VCF reader calls :func:`annotation_specs` once on the header and
+:func:`annotate` on every chunk, after splitting multiallelic records into one
+row per ALT allele. :func:`annotate` returns
+
+* per allele row: the chosen transcript and its gene, consequence, impact,
+  HGVS, exon/intron, plus the most severe consequence over *all* transcripts
+  (``variant_worst_consequence``);
+* per annotation entry (one row per transcript/feature of each allele):
+  ``annotation_*`` columns linked by ``annotation_variant``, including every
+  sub-field that no standard column reproduces as ``annotation_field_<NAME>``
+  (``NAME`` exactly as written in the header, e.g. ``annotation_field_REVEL``,
+  ``annotation_field_gnomADe_AF``), so scores and frequencies stay reachable.
+
+Severity comes from the versioned table ``gmsvar/data/so_consequences.tsv``
+(VEP order; SnpEff-only and bcftools terms mapped to SO/VEP terms).
+
+Columns
+-------
+Standard ``annotation_*`` columns take these sub-fields (VEP / SnpEff / bcftools):
+gene ``SYMBOL`` (``Gene`` if the header has no ``SYMBOL``) / ``Gene_Name`` / ``gene``;
+transcript ``Feature`` / ``Feature_ID`` / ``transcript``; biotype ``BIOTYPE`` /
+``Transcript_BioType`` / ``biotype``; impact ``IMPACT`` / ``Annotation_Impact`` / the
+table's impact of the most severe term; HGVS ``HGVSc``, ``HGVSp`` / ``HGVS.c``,
+``HGVS.p`` (URL escapes such as ``%3D`` decoded; SnpEff HGVS carry no transcript
+prefix); exon/intron ``EXON``, ``INTRON`` / ``Rank`` (an intron number when the
+entry's terms include ``intron_variant``); ``annotation_consequence`` is the
+``&``-joined terms mapped to SO (unknown terms kept as written, rank -1);
+``annotation_mane_select`` and ``annotation_canonical`` are VEP's flags. These
+sub-fields are then not repeated as ``annotation_field_*``; every other one is,
+including SnpEff's ``Annotation`` and bcftools' ``Consequence`` as written, VEP's
+``Gene``, ``MANE_SELECT``, ``ALLELE_NUM`` and all scores and frequencies. Empty
+values and ``.`` are ``None``. A repeated sub-field name gets a ``_2`` suffix.
+bcftools annotations add ``annotation_downstream_of_stop`` (bool).
+
+Allele matching
+---------------
+Annotation entries describe one ALT allele each (VEP, SnpEff) or a haplotype
+(bcftools). Per record and entry:
+
+VEP ``CSQ``
+    ``ALLELE_NUM`` (``--allele_number``) when present and in range. Otherwise the
+    ``Allele`` sub-field is compared with VEP's own allele strings for the record:
+    for a single ALT, an indel whose first base equals REF's loses that base
+    (``-`` when nothing is left); for several ALTs, the first base is removed from
+    every allele only if the record has an indel and REF and all ALTs (``*``
+    ignored) share their first base; otherwise alleles are as written. Fallbacks:
+    fully trimmed alleles (VEP ``--minimal``), then VEP's structural-variant class
+    words (``deletion``, ``insertion``, ``duplication``, ...).
+SnpEff ``ANN``
+    ``Allele`` is the ALT as written; a compound/cancer suffix (``T-chr1:123_A>G``,
+    ``T-C``) is cut at the first ``-``. Same fallbacks as VEP.
+bcftools ``BCSQ``
+    Entries are haplotype consequences, not per allele. An entry whose
+    ``dna_change`` (``69719C>G``, or ``+``-joined parts for compound consequences)
+    names this record's REF>ALT (and POS, when ``position`` is given) goes to that
+    allele; entries without a matching ``dna_change`` (non-coding, intron, ...)
+    go to every ALT of the record (``*`` excluded). ``@<POS>`` entries point to
+    the record that carries a joint consequence: they are not annotations, and
+    are only counted (``annotation_counts['bcsq_references']``). A leading ``*``
+    (consequence downstream of a stop gained elsewhere on the haplotype) is
+    stripped for the lookup and recorded in ``annotation_downstream_of_stop``.
+
+For a single-ALT record whose entries all carry the same ``Allele`` (or none),
+every entry belongs to that ALT, whatever its spelling. If a single-ALT record
+carries entries for several alleles (file split *after* annotation), only the
+entries matching the ALT are kept. Entries that match no allele are dropped
+with a :class:`~gmsvar.errors.GmsvarWarning` and counted; multiallelic entries
+that cannot be matched at all (no ``Allele``/``ALLELE_NUM`` sub-field) or match
+several ALTs are attached to each candidate and counted as
+``attached_to_several_alleles``.
+
+Transcript choice
+-----------------
+Per allele: MANE Select (VEP ``MANE_SELECT`` non-empty, or ``MANE`` non-empty and
+not MANE Plus Clinical) first, then ``CANONICAL=YES``, then ``PICK=1``, then the
+most severe entry; within a tier the most severe, ties by written order. The
+flags only count for transcripts the variant lies in: an entry whose most severe
+term is ``upstream_gene_variant`` or less severe (downstream, regulatory,
+intergenic) competes on severity alone, so a missense in gene B is not hidden
+behind gene A's MANE transcript 3 kb away (VEP ``--pick`` would pick gene A). SnpEff
+and bcftools have no such flags, so the most severe entry wins. bcftools entries
+marked downstream-of-stop rank after all others. The rule used is recorded per
+row in ``variant_transcript_choice`` (``"only"`` when the allele has a single
+entry without MANE/canonical/pick flags).
+
+Examples
+--------
+>>> import numpy as np
+>>> from gmsvar.table import FieldDef
+>>> info = {"BCSQ": FieldDef("BCSQ", ".", "String",
+...         "Local consequence annotation from BCFtools/csq. Format: "
+...         "Consequence|gene|transcript|biotype|strand|amino_acid_change|dna_change")}
+>>> spec = annotation_specs(info)[0]
+>>> spec.kind, spec.fields[0]
+('BCSQ', 'Consequence')
+>>> raw = np.array(["stop_gained|OR4F5|ENST00000335137|protein_coding|+|210S>210*|69719C>G"],
+...                dtype=object)
+>>> cols, cats, prov = annotate(spec, raw, np.array(["C"], dtype=object),
+...                             np.array([("G",)], dtype=object), np.array([1]))
+>>> cats["variant_consequence"][cols["variant_consequence"][0]]
+'stop_gained'
+>>> int(cols["variant_consequence_rank"][0]), cats["variant_impact"][cols["variant_impact"][0]]
+(4, 'HIGH')
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
+from urllib.parse import unquote
+
+import numpy as np
+
+from ..errors import GmsvarWarning, InputError, KnowledgeBaseError
+from ..table import FieldDef
+
+__all__ = [
+    "ANN_FIELDS",
+    "BCSQ_FIELDS",
+    "IMPACTS",
+    "TRANSCRIPT_CHOICES",
+    "AnnotationSpec",
+    "SoTable",
+    "annotate",
+    "annotation_specs",
+    "field_column",
+    "load_so_table",
+]
+
+AnnotationKind = Literal["CSQ", "ANN", "BCSQ"]
+
+#: SnpEff ``ANN`` sub-fields (the ANN format is fixed; names as in SnpEff's header).
+ANN_FIELDS: tuple[str, ...] = (
+    "Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Gene_ID", "Feature_Type",
+    "Feature_ID", "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p", "cDNA.pos / cDNA.length",
+    "CDS.pos / CDS.length", "AA.pos / AA.length", "Distance", "ERRORS / WARNINGS / INFO",
+)
+#: bcftools ``BCSQ`` sub-fields when the header gives no ``Format:``.
+BCSQ_FIELDS: tuple[str, ...] = (
+    "Consequence", "gene", "transcript", "biotype", "strand", "amino_acid_change", "dna_change",
+)
+#: Labels of ``variant_impact`` (codes 0..3), most severe first.
+IMPACTS: tuple[str, ...] = ("HIGH", "MODERATE", "LOW", "MODIFIER")
+#: Labels of ``variant_transcript_choice``.
+TRANSCRIPT_CHOICES: tuple[str, ...] = ("mane_select", "canonical", "pick", "most_severe", "only")
+
+_ORIGINS = {"CSQ": ("vep", "vep_legacy"), "ANN": ("vep", "snpeff"), "BCSQ": ("vep", "bcsq")}
+_UNKNOWN_RANK = 1_000_000  # sort key of terms missing from the SO table: least severe
+_FLANKING_RANK = 32  # upstream_gene_variant and everything less severe: not inside the feature
+_MISSING = ("", ".")
+_SV_WORDS = {
+    "deletion": "DEL", "insertion": "INS", "duplication": "DUP", "tandem_duplication": "DUP",
+    "inversion": "INV", "copy_number_variation": "CNV", "copy_number_gain": "DUP",
+    "copy_number_loss": "DEL", "mobile_element_insertion": "INS",
+}
+_DNA_PART = re.compile(r"^(\d+)([A-Za-z*]*)>([A-Za-z*]*)$")
+
+
+@dataclass(frozen=True)
+class AnnotationSpec:
+    """Where and how a transcript annotation is stored in the INFO column.
+
+    Attributes
+    ----------
+    kind
+        ``"CSQ"`` (Ensembl VEP), ``"ANN"`` (SnpEff) or ``"BCSQ"`` (bcftools csq),
+        decided from the header Description, not the ID (VEP output is sometimes
+        stored as ``INFO/ANN`` or ``INFO/vep``).
+    info_id
+        The INFO key holding the annotation.
+    fields
+        Sub-field names in order: VEP's from ``Format: A|B|...``, SnpEff's fixed 16,
+        bcftools' from ``Format:`` (7 by default).
+    """
+
+    kind: AnnotationKind
+    info_id: str
+    fields: tuple[str, ...]
+
+
+def field_column(name: str) -> str:
+    """Column holding annotation sub-field ``name`` (the name is kept verbatim).
+
+    >>> field_column("gnomADe_AF")
+    'annotation_field_gnomADe_AF'
+    """
+    return f"annotation_field_{name}"
+
+
+# -- SO severity table -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SoTable:
+    """The consequence severity table (``gmsvar/data/so_consequences.tsv``).
+
+    Attributes
+    ----------
+    version
+        The table's ``# version:`` line.
+    labels
+        Every SO/VEP label gmsvar may report, in severity order (most severe first).
+    lookup
+        Per annotation kind: lower-cased written term -> ``(so_term, rank, impact)``.
+    """
+
+    version: str
+    labels: tuple[str, ...]
+    lookup: Mapping[str, Mapping[str, tuple[str, int, str]]]
+
+    def describe(self, kind: AnnotationKind, term: str) -> tuple[str, int, str] | None:
+        """``(so_term, rank, impact)`` for a term as written by ``kind``, or ``None``.
+
+        >>> load_so_table().describe("ANN", "conservative_inframe_deletion")
+        ('inframe_deletion', 12, 'MODERATE')
+        """
+        return self.lookup[kind].get(term.lower())
+
+
+@cache
+def load_so_table() -> SoTable:
+    """Load and validate the packaged SO consequence table (cached)."""
+    path = resources.files("gmsvar").joinpath("data/so_consequences.tsv")
+    text = path.read_text(encoding="utf-8")
+    version = ""
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#"):
+            if line.startswith("# version:"):
+                version = line.split(":", 1)[1].strip()
+            continue
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if header is None:
+            header = cells
+            continue
+        if len(cells) < 5:
+            raise KnowledgeBaseError(f"{path}:{lineno}: expected >= 5 tab-separated columns")
+        rows.append(cells + [""] * (len(header) - len(cells)) + [str(lineno)])
+    expected = ["term", "so_term", "rank", "impact", "origin"]
+    if header is None or header[:5] != expected or not version:
+        raise KnowledgeBaseError(f"{path}: missing '# version:' line or column header")
+    per_origin: dict[str, dict[str, tuple[str, int, str]]] = {}
+    ranked: list[tuple[int, int, str]] = []
+    for cells in rows:
+        term, so_term, rank_s, impact, origin, where = (*cells[:5], cells[-1])
+        if impact not in IMPACTS or origin not in ("vep", "vep_legacy", "snpeff", "bcsq"):
+            raise KnowledgeBaseError(f"{path}:{where}: bad impact {impact!r} or origin {origin!r}")
+        try:
+            rank = int(rank_s)
+        except ValueError as err:
+            raise KnowledgeBaseError(f"{path}:{where}: rank {rank_s!r} is not an integer") from err
+        table = per_origin.setdefault(origin, {})
+        if term.lower() in table:
+            raise KnowledgeBaseError(f"{path}:{where}: duplicate term {term!r} for {origin}")
+        table[term.lower()] = (so_term, rank, impact)
+        ranked.append((rank, int(where), so_term))
+    labels = tuple(dict.fromkeys(t for _, _, t in sorted(ranked)))
+    lookup = {}
+    for kind, origins in _ORIGINS.items():
+        merged: dict[str, tuple[str, int, str]] = {}
+        for origin in origins:  # later origins (tool-specific) override the VEP rows
+            merged.update(per_origin.get(origin, {}))
+        lookup[kind] = merged
+    return SoTable(version, labels, lookup)
+
+
+@lru_cache(maxsize=1 << 16)
+def _map_consequence(
+    kind: AnnotationKind, text: str
+) -> tuple[str | None, int, str | None, str | None]:
+    """'&'-joined terms -> (mapped '&'-joined SO terms, best rank or -1, best label, impact)."""
+    if text in _MISSING:
+        return None, -1, None, None
+    so = load_so_table()
+    mapped: list[str] = []
+    best: tuple[str, int, str] | None = None
+    first_unknown: str | None = None
+    for term in text.split("&"):
+        hit = so.describe(kind, term)
+        if hit is None:
+            mapped.append(term)
+            first_unknown = first_unknown or term
+            continue
+        mapped.append(hit[0])
+        if best is None or hit[1] < best[1]:
+            best = hit
+    joined = "&".join(dict.fromkeys(mapped))
+    if best is None:
+        return joined, -1, first_unknown, None
+    return joined, best[1], best[0], best[2]
+
+
+# -- header detection --------------------------------------------------------------------------
+def _after_format(description: str) -> tuple[str, ...] | None:
+    m = re.search(r"Format:\s*'?([^'\"]*)", description)
+    if not m:
+        return None
+    names = tuple(f.strip() for f in m.group(1).strip().rstrip(">").split("|"))
+    return names if len(names) > 1 and all(names) else None
+
+
+def annotation_specs(info: Mapping[str, FieldDef]) -> list[AnnotationSpec]:
+    """Detect transcript annotations among the INFO definitions of a header.
+
+    Parameters
+    ----------
+    info
+        INFO definitions by ID (:attr:`gmsvar.table.VcfMetadata.info`).
+
+    Returns
+    -------
+    Specs in order of preference: VEP, then SnpEff, then bcftools; header order
+    within a kind. Empty if the file carries none.
+
+    Notes
+    -----
+    Detection reads the Description: ``BCFtools/csq`` (or ID ``BCSQ`` with a
+    ``Format:``) is bcftools; ``Functional annotations: 'Allele | Annotation ...``
+    is SnpEff ANN; a ``Format:`` list mentioning VEP, or containing a
+    ``Consequence`` sub-field, is VEP (whatever the ID: ``CSQ``, ``ANN``, ``vep``).
+    Other pipe-formatted fields (SnpEff ``LOF``/``NMD``) are not transcript
+    annotations.
+
+    >>> from gmsvar.table import FieldDef
+    >>> d = FieldDef("vep", ".", "String", "Consequence annotations from Ensembl VEP. "
+    ...              "Format: Allele|Consequence|IMPACT|SYMBOL")
+    >>> spec = annotation_specs({"vep": d})[0]
+    >>> spec.kind, spec.info_id, spec.fields
+    ('CSQ', 'vep', ('Allele', 'Consequence', 'IMPACT', 'SYMBOL'))
+    """
+    found: dict[str, list[AnnotationSpec]] = {"CSQ": [], "ANN": [], "BCSQ": []}
+    for fid, d in info.items():
+        if d.type != "String":
+            continue
+        desc = d.description or ""
+        names = _after_format(desc)
+        if "bcftools/csq" in desc.lower() or (fid == "BCSQ" and names):
+            found["BCSQ"].append(AnnotationSpec("BCSQ", fid, names or BCSQ_FIELDS))
+        elif "Functional annotations" in desc and "Allele" in desc and "Annotation" in desc:
+            found["ANN"].append(AnnotationSpec("ANN", fid, ANN_FIELDS))
+        elif names and ("VEP" in desc or "Consequence" in names):
+            found["CSQ"].append(AnnotationSpec("CSQ", fid, names))
+    return [*found["CSQ"], *found["ANN"], *found["BCSQ"]]
+
+
+# -- per-entry parsing -------------------------------------------------------------------------
+class _Layout:
+    """Sub-field positions of a spec, resolved once per :func:`annotate` call."""
+
+    def __init__(self, spec: AnnotationSpec) -> None:
+        idx: dict[str, int] = {}
+        for i, name in enumerate(spec.fields):
+            idx.setdefault(name, i)
+        self.n = len(spec.fields)
+
+        def get(*names: str) -> int:
+            for nm in names:
+                if nm in idx:
+                    return idx[nm]
+            return -1
+
+        k = spec.kind
+        consumed: set[str] = set()
+        if k == "CSQ":
+            self.allele, self.allele_num = get("Allele"), get("ALLELE_NUM")
+            self.csq, self.impact = get("Consequence"), get("IMPACT")
+            self.gene = get("SYMBOL", "Gene")
+            self.transcript, self.biotype = get("Feature"), get("BIOTYPE")
+            self.exon, self.intron, self.rank_field = get("EXON"), get("INTRON"), -1
+            self.hgvsc, self.hgvsp = get("HGVSc"), get("HGVSp")
+            self.mane_select, self.mane = get("MANE_SELECT"), get("MANE")
+            self.canonical, self.pick = get("CANONICAL"), get("PICK")
+            self.dna = -1
+            consumed = {"Consequence", "IMPACT", "SYMBOL", "Feature", "BIOTYPE", "EXON", "INTRON",
+                        "HGVSc", "HGVSp", "CANONICAL"}
+        elif k == "ANN":
+            self.allele, self.allele_num = get("Allele"), -1
+            self.csq, self.impact = get("Annotation"), get("Annotation_Impact")
+            self.gene = get("Gene_Name", "Gene_ID")
+            self.transcript, self.biotype = get("Feature_ID"), get("Transcript_BioType")
+            self.exon = self.intron = -1
+            self.rank_field = get("Rank")
+            self.hgvsc, self.hgvsp = get("HGVS.c"), get("HGVS.p")
+            self.mane_select = self.mane = self.canonical = self.pick = self.dna = -1
+            consumed = {"Annotation_Impact", "Gene_Name", "Feature_ID", "Transcript_BioType",
+                        "HGVS.c", "HGVS.p"}
+        else:
+            self.allele = self.allele_num = self.impact = -1
+            self.csq, self.gene = get("Consequence"), get("gene")
+            self.transcript, self.biotype = get("transcript"), get("biotype")
+            self.exon = self.intron = self.rank_field = self.hgvsc = self.hgvsp = -1
+            self.mane_select = self.mane = self.canonical = self.pick = -1
+            self.dna = get("dna_change")
+            consumed = {"gene", "transcript", "biotype"}
+        # the standard columns reproduce these verbatim; everything else stays reachable
+        seen: dict[str, int] = {}
+        self.extra: list[tuple[str, int]] = []
+        for i, name in enumerate(spec.fields):
+            if name in consumed and idx[name] == i:
+                continue
+            seen[name] = seen.get(name, 0) + 1
+            col = field_column(name if seen[name] == 1 else f"{name}_{seen[name]}")
+            self.extra.append((col, i))
+
+
+class _Entry:
+    """One parsed annotation entry with everything the row loop needs precomputed."""
+
+    __slots__ = ("allele", "allele_num", "biotype", "canonical", "ckey", "consequence", "dna",
+                 "exon", "gene", "hgvsc", "hgvsp", "impact", "intron", "label", "mane", "rank",
+                 "star", "transcript", "values", "wkey")
+
+    def __init__(self, kind: AnnotationKind, lay: _Layout, text: str) -> None:
+        star = False
+        if kind == "BCSQ" and text.startswith("*"):
+            star, text = True, text[1:]
+        vals = text.split("|")
+        n = lay.n
+        if len(vals) != n:
+            vals = vals[:n] if len(vals) > n else vals + [""] * (n - len(vals))
+        vals.append("")  # index -1 (sub-field absent from the header) reads as missing
+        self.values = tuple(vals[:n])
+        self.star = star
+        missing = _MISSING
+
+        allele = vals[lay.allele]
+        if kind == "ANN" and "-" in allele[1:]:
+            allele = allele.split("-", 1)[0]  # 'T-chr1:123_A>G' (compound), 'T-C' (cancer)
+        self.allele = "" if allele in missing else allele.upper()
+        num = vals[lay.allele_num]
+        self.allele_num = int(num) if num.isdigit() else 0
+        cons_text = vals[lay.csq]
+        if cons_text in missing:
+            self.consequence, rank, self.label, table_impact = None, -1, None, None
+        else:
+            self.consequence, rank, self.label, table_impact = _map_consequence(kind, cons_text)
+        self.rank = rank
+        v = vals[lay.impact]
+        self.impact = table_impact if v in missing else v
+        v = vals[lay.gene]
+        self.gene = None if v in missing else v
+        v = vals[lay.transcript]
+        self.transcript = None if v in missing else v
+        v = vals[lay.biotype]
+        self.biotype = None if v in missing else v
+        v = vals[lay.hgvsc]
+        self.hgvsc = None if v in missing else unquote(v) if "%" in v else v
+        v = vals[lay.hgvsp]
+        self.hgvsp = None if v in missing else unquote(v) if "%" in v else v
+        v = vals[lay.exon]
+        self.exon: str | None = None if v in missing else v
+        v = vals[lay.intron]
+        self.intron: str | None = None if v in missing else v
+        if lay.rank_field >= 0:  # SnpEff Rank is the exon or the intron number
+            v = vals[lay.rank_field]
+            words = cons_text.split("&")
+            if "intron_variant" in words or "conserved_intron_variant" in words:
+                self.intron = None if v in missing else v
+            else:
+                self.exon = None if v in missing else v
+        mane_sel, mane = vals[lay.mane_select], vals[lay.mane]
+        self.mane = mane_sel not in missing or (
+            mane not in missing and "plus" not in mane.lower())
+        self.canonical = vals[lay.canonical].upper() == "YES"
+        pick = vals[lay.pick] == "1"
+        sort_rank = rank if rank > 0 else _UNKNOWN_RANK
+        tier = 0 if self.mane else 1 if self.canonical else 2 if pick else 3
+        if sort_rank >= _FLANKING_RANK:
+            tier = 3  # a MANE/canonical transcript only up- or downstream is not preferred
+        self.ckey = (star, tier, sort_rank)
+        self.wkey = (star, sort_rank)
+        self.dna: tuple[tuple[int, str, str], ...] = ()
+        dna = vals[lay.dna]
+        if dna not in missing:
+            parts = []
+            for part in dna.split("+"):
+                m = _DNA_PART.match(part)
+                if m:
+                    parts.append((int(m.group(1)), m.group(2).upper(), m.group(3).upper()))
+            self.dna = tuple(parts)
+
+
+class _Parsed:
+    __slots__ = ("entries", "refs")
+
+    def __init__(self, entries: list[_Entry], refs: int) -> None:
+        self.entries = entries
+        self.refs = refs
+
+
+def _parse(kind: AnnotationKind, lay: _Layout, raw: str) -> _Parsed:
+    entries: list[_Entry] = []
+    refs = 0
+    for text in raw.split(","):
+        if not text:
+            continue
+        if kind == "BCSQ" and text.startswith("@"):
+            refs += 1  # back-reference to the record holding a joint consequence
+            continue
+        entries.append(_Entry(kind, lay, text))
+    return _Parsed(entries, refs)
+
+
+# -- allele matching ---------------------------------------------------------------------------
+def _symbolic(a: str) -> bool:
+    return a.startswith("<") or "[" in a or "]" in a
+
+
+def _vep_alleles(ref: str, alts: Sequence[str]) -> list[str]:
+    """VEP's ``Allele`` string for each ALT (its VCF parser's first-base trimming)."""
+    if any(_symbolic(a) for a in alts):
+        return list(alts)
+    if len(alts) == 1:
+        a = alts[0]
+        if len(a) != len(ref) and a and ref and a[0] == ref[0]:
+            return [a[1:] or "-"]
+        return [a]
+    if any(len(a) != len(ref) for a in alts):
+        firsts = {s[0] for s in (ref, *alts) if s and s != "*"}
+        if len(firsts) == 1:
+            return [a if a == "*" else (a[1:] or "-") for a in alts]
+    return list(alts)
+
+
+def _minimal(ref: str, alt: str) -> set[str]:
+    """ALT with the bases it shares with REF trimmed from both ends (both trimming orders)."""
+    out = set()
+    for suffix_first in (True, False):
+        r, a = ref, alt
+        for step in ((-1, 0) if suffix_first else (0, -1)):
+            while r and a and r[step] == a[step]:
+                r, a = (r[:-1], a[:-1]) if step == -1 else (r[1:], a[1:])
+        out.add(a or "-")
+    return out
+
+
+def _sv_class(ref: str, alt: str) -> str | None:
+    if alt.startswith("<"):
+        return alt[1:4]
+    if alt == "*" or _symbolic(alt):
+        return None
+    return "DEL" if len(alt) < len(ref) else "INS" if len(alt) > len(ref) else None
+
+
+class _Matcher:
+    """Maps entry allele strings to 0-based ALT indices for one record."""
+
+    def __init__(self, kind: AnnotationKind, ref: str, alts: Sequence[str]) -> None:
+        vep: dict[str, int] = {}
+        for i, form in enumerate(_vep_alleles(ref, alts)):
+            vep.setdefault(form, i)
+        written: dict[str, int] = {}
+        for i, a in enumerate(alts):
+            written.setdefault(a, i)
+        # VEP writes its trimmed allele, SnpEff the ALT as in the VCF; the other is a fallback
+        self.first, self.second = (vep, written) if kind == "CSQ" else (written, vep)
+        self.minimal: dict[str, list[int]] = {}
+        self.sv: dict[str, list[int]] = {}
+        for i, a in enumerate(alts):
+            for form in _minimal(ref, a):
+                self.minimal.setdefault(form, []).append(i)
+            c = _sv_class(ref, a)
+            if c:
+                self.sv.setdefault(c, []).append(i)
+
+    def match(self, allele: str) -> list[int]:
+        hit = self.first.get(allele)
+        if hit is None:
+            hit = self.second.get(allele)
+        if hit is not None:
+            return [hit]
+        hits = self.minimal.get(allele)
+        if hits:
+            return sorted(set(hits))
+        word = _SV_WORDS.get(allele.lower())
+        if word:
+            return self.sv.get(word, [])
+        return []
+
+
+class _Counts:
+    __slots__ = ("refs", "several", "unmatched", "unmatched_example")
+
+    def __init__(self) -> None:
+        self.unmatched = self.several = self.refs = 0
+        self.unmatched_example = ""
+
+
+def _assign(
+    kind: AnnotationKind, parsed: _Parsed, ref: str, alts: Sequence[str], pos: int | None,
+    counts: _Counts,
+) -> list[list[_Entry]]:
+    """Entries of one record, per ALT allele (0-based)."""
+    n_alt = len(alts)
+    out: list[list[_Entry]] = [[] for _ in range(n_alt)]
+    entries = parsed.entries
+    if not entries or not n_alt:
+        return out
+    ref_u = ref.upper()
+    alts_u = [a.upper() for a in alts]
+    real = [i for i, a in enumerate(alts_u) if a != "*"]
+    if kind == "BCSQ":
+        for e in entries:
+            hits = [i for i in real if any(
+                r == ref_u and a == alts_u[i] and (pos is None or p == pos) for p, r, a in e.dna)]
+            for i in hits or (real if n_alt > 1 else [0]):
+                out[i].append(e)
+        return out
+    if n_alt == 1 and len({e.allele for e in entries}) <= 1:
+        out[0] = list(entries)
+        return out
+    matcher = _Matcher(kind, ref_u, alts_u)
+    for e in entries:
+        if n_alt > 1 and 0 < e.allele_num <= n_alt:
+            out[e.allele_num - 1].append(e)
+            continue
+        # no Allele sub-field: cannot tell which ALT, so every ALT gets the entry
+        hits = matcher.match(e.allele) if e.allele else real
+        if not hits:
+            counts.unmatched += 1
+            counts.unmatched_example = counts.unmatched_example or f"Allele={e.allele} at {ref}>" \
+                + ",".join(alts)
+            continue
+        if len(hits) > 1:
+            counts.several += 1
+        for i in hits:
+            out[i].append(e)
+    return out
+
+
+# -- the chunk-level entry point ---------------------------------------------------------------
+def _codes(values: Sequence[str | None], labels: list[str]) -> np.ndarray:
+    """Categorical codes of ``values`` (-1 for None), extending ``labels`` as needed."""
+    index = {lab: i for i, lab in enumerate(labels)}
+    out = np.full(len(values), -1, dtype=np.int32)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        code = index.get(v)
+        if code is None:
+            code = index[v] = len(labels)
+            labels.append(v)
+        out[i] = code
+    return out
+
+
+def _obj(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def annotate(
+    spec: AnnotationSpec,
+    raw: np.ndarray,
+    ref: np.ndarray,
+    site_alts: np.ndarray,
+    allele_index: np.ndarray,
+    *,
+    position: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
+    """Parse one chunk's annotation strings into variant and annotation columns.
+
+    Parameters
+    ----------
+    spec
+        From :func:`annotation_specs`.
+    raw
+        Object array, one per allele row: the raw INFO value of the *original*
+        record (``None`` if absent); rows split from one record share it.
+    ref
+        Object array of REF, per allele row.
+    site_alts
+        Object array of tuples: all ALTs of the original record, per allele row.
+    allele_index
+        Integer array: 1-based index of this row's ALT in ``site_alts``.
+    position
+        Optional POS per allele row; lets bcftools ``dna_change`` matching check
+        the position too (otherwise only REF>ALT is compared).
+
+    Returns
+    -------
+    columns
+        ``variant_*`` columns (length ``len(raw)``) and ``annotation_*`` columns
+        (one row per matched entry, in written order; ``annotation_variant`` is the
+        row index into this chunk's allele rows). See the module docstring.
+    categories
+        Labels of ``variant_gene``, ``variant_transcript_choice``,
+        ``variant_consequence``, ``variant_worst_consequence``, ``variant_impact``.
+    provenance
+        ``annotation``, ``annotation_info_id``, ``annotation_fields``,
+        ``transcript_choice``, ``allele_matching``, ``so_table_version``,
+        ``unknown_consequence_terms`` and per-chunk ``annotation_counts``.
+
+    Raises
+    ------
+    InputError
+        If the arrays differ in length.
+    """
+    n = len(raw)
+    if not (len(ref) == len(site_alts) == len(allele_index) == n) or (
+        position is not None and len(position) != n
+    ):
+        raise InputError(
+            f"annotate(): raw, ref, site_alts, allele_index (and position) must have one value "
+            f"per allele row; got lengths {len(raw)}, {len(ref)}, {len(site_alts)}, "
+            f"{len(allele_index)}"
+        )
+    kind = spec.kind
+    lay = _Layout(spec)
+    so = load_so_table()
+    counts = _Counts()
+    parsed_cache: dict[str, _Parsed] = {}
+    chosen: list[_Entry | None] = [None] * n
+    worst: list[_Entry | None] = [None] * n
+    choice: list[str | None] = [None] * n
+    ann_var: list[int] = []
+    ann: list[_Entry] = []
+    prev: tuple[Any, Any, Any, Any] | None = None
+    prev_a = -1
+    per_allele: list[list[_Entry]] = []
+    aidx = np.asarray(allele_index)
+    for i in range(n):
+        r = raw[i]
+        a = int(aidx[i]) - 1
+        if not isinstance(r, str) or r in _MISSING:
+            prev = None
+            continue
+        pos = None if position is None else int(position[i])
+        key = (r, ref[i], site_alts[i], pos)
+        same = prev is not None and key == prev
+        if not same:
+            parsed = parsed_cache.get(r)
+            if parsed is None:
+                parsed = parsed_cache[r] = _parse(kind, lay, r)
+            # matching depends only on (raw, REF, ALTs, POS): reuse it for the record's rows
+            per_allele = _assign(kind, parsed, str(ref[i]), tuple(site_alts[i]), pos, counts)
+            prev = key
+        if not same or a <= prev_a:  # first row of a record
+            counts.refs += parsed_cache[r].refs
+        prev_a = a
+        ents = per_allele[a] if 0 <= a < len(per_allele) else []
+        if not ents:
+            continue
+        ann.extend(ents)
+        ann_var.extend([i] * len(ents))
+        best = min(ents, key=lambda e: e.ckey)
+        chosen[i] = best
+        worst[i] = min(ents, key=lambda e: e.wkey)
+        tier = best.ckey[1]
+        choice[i] = ("only" if len(ents) == 1 and tier == 3 else TRANSCRIPT_CHOICES[tier])
+
+    cols: dict[str, np.ndarray] = {}
+    cats: dict[str, np.ndarray] = {}
+    genes = sorted({e.gene for e in chosen if e is not None and e.gene is not None})
+    cols["variant_gene"] = _codes([e.gene if e else None for e in chosen], genes)
+    cats["variant_gene"] = _obj(genes)
+    cols["variant_transcript"] = _obj([e.transcript if e else None for e in chosen])
+    choices = list(TRANSCRIPT_CHOICES)
+    cols["variant_transcript_choice"] = _codes(choice, choices)
+    cats["variant_transcript_choice"] = _obj(choices)
+    labels = list(so.labels)
+    cols["variant_consequence"] = _codes([e.label if e else None for e in chosen], labels)
+    cols["variant_worst_consequence"] = _codes([e.label if e else None for e in worst], labels)
+    cats["variant_consequence"] = _obj(labels)
+    cats["variant_worst_consequence"] = _obj(labels)
+    cols["variant_consequence_rank"] = np.array([e.rank if e else -1 for e in chosen],
+                                                dtype=np.int16)
+    impacts = list(IMPACTS)
+    cols["variant_impact"] = _codes([e.impact if e else None for e in chosen], impacts)
+    cats["variant_impact"] = _obj(impacts)
+    cols["variant_hgvsc"] = _obj([e.hgvsc if e else None for e in chosen])
+    cols["variant_hgvsp"] = _obj([e.hgvsp if e else None for e in chosen])
+    cols["variant_exon"] = _obj([e.exon if e else None for e in chosen])
+    cols["variant_intron"] = _obj([e.intron if e else None for e in chosen])
+
+    cols["annotation_variant"] = np.asarray(ann_var, dtype=np.int64)
+    cols["annotation_gene"] = _obj([e.gene for e in ann])
+    cols["annotation_transcript"] = _obj([e.transcript for e in ann])
+    cols["annotation_consequence"] = _obj([e.consequence for e in ann])
+    cols["annotation_consequence_rank"] = np.array([e.rank for e in ann], dtype=np.int16)
+    cols["annotation_impact"] = _obj([e.impact for e in ann])
+    cols["annotation_biotype"] = _obj([e.biotype for e in ann])
+    cols["annotation_hgvsc"] = _obj([e.hgvsc for e in ann])
+    cols["annotation_hgvsp"] = _obj([e.hgvsp for e in ann])
+    cols["annotation_exon"] = _obj([e.exon for e in ann])
+    cols["annotation_intron"] = _obj([e.intron for e in ann])
+    cols["annotation_mane_select"] = np.array([e.mane for e in ann], dtype=bool)
+    cols["annotation_canonical"] = np.array([e.canonical for e in ann], dtype=bool)
+    if kind == "BCSQ":
+        cols["annotation_downstream_of_stop"] = np.array([e.star for e in ann], dtype=bool)
+    # Fortran order: each sub-field column below is a contiguous view, not a copy
+    mat = np.empty((len(ann), lay.n), dtype=object, order="F")
+    if ann:
+        mat[:] = [e.values for e in ann]
+        mat[(mat == "") | (mat == ".")] = None
+    for col, j in lay.extra:
+        cols[col] = mat[:, j]
+
+    unknown = sorted(
+        {t for e in ann if e.consequence for t in e.consequence.split("&")
+         if so.describe(kind, t) is None and t not in so.labels}
+    )
+    if counts.unmatched:
+        warnings.warn(
+            f"INFO/{spec.info_id}: {counts.unmatched} {kind} entries matched no ALT allele of "
+            f"their record and were dropped (e.g. {counts.unmatched_example}); if the file was "
+            "split (bcftools norm -m) after annotation, annotate after splitting or run VEP "
+            "with --allele_number",
+            GmsvarWarning,
+            stacklevel=2,
+        )
+    prov: dict[str, Any] = {
+        "annotation": kind,
+        "annotation_info_id": spec.info_id,
+        "annotation_fields": list(spec.fields),
+        "transcript_choice": (
+            "MANE Select > canonical > PICK > most severe (ties: first written)"
+            if kind == "CSQ" else "most severe (ties: first written)"
+            + ("; downstream-of-stop (*) entries last" if kind == "BCSQ" else "")
+        ),
+        "allele_matching": {
+            "CSQ": "ALLELE_NUM, else VEP-trimmed Allele, else minimal Allele, else SV class",
+            "ANN": "Allele as written (compound suffix cut), else trimmed forms",
+            "BCSQ": "dna_change REF>ALT, else every ALT of the record; @POS entries skipped",
+        }[kind],
+        "so_table_version": so.version,
+        "unknown_consequence_terms": unknown,
+        "annotation_counts": {
+            "entries": len(ann),
+            "unmatched_dropped": counts.unmatched,
+            "attached_to_several_alleles": counts.several,
+            "bcsq_references": counts.refs,
+        },
+    }
+    return cols, cats, prov
