@@ -3,9 +3,9 @@
 Read a VCF into a columnar, allele-indexed :class:`VariantTable`:
 
 >>> import gmsvar
->>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))
->>> t.samples
-('PATIENT_001',)
+>>> t = gmsvar.read_vcf(gmsvar.example_path("trio_grch37.vcf.gz"))
+>>> t.samples, t.meta.genome_build
+(('ADM1059A1', 'ADM1059A2', 'ADM1059A3'), 'GRCh37')
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def example_path(name: str) -> str:
     """Path of a shipped example file (see ``gmsvar/examples/PROVENANCE.md``).
 
     >>> import os, gmsvar
-    >>> os.path.exists(gmsvar.example_path("lynch_germline.vcf.gz"))
+    >>> os.path.exists(gmsvar.example_path("trio_grch37.vcf.gz"))
     True
     """
     path = resources.files("gmsvar").joinpath("examples", name)

@@ -142,7 +142,7 @@ def test_read_vcf__format_number_a_r_g_split_like_bcftools(backend: str, tmp_pat
     for i, line in enumerate(out.splitlines()):
         vals = line.rstrip("\t").split("\t")
         for j in range(t.n_samples):
-            fri, fai, fgi, fas = vals[4 * j : 4 * j + 4]
+            fri, fai, fgi, _fas = vals[4 * j : 4 * j + 4]
             if fri != ".":
                 got = [x for x in t["call_format_FRI"][i, j].tolist() if x != miss]
                 assert got == [int(x) for x in fri.split(",") if x != "."], (i, j)

@@ -120,7 +120,7 @@ def _missing(dtype: np.dtype[Any]) -> Any:
         return INT_MISSING
     if dtype.kind == "f":
         return np.nan
-    if dtype == bool:
+    if dtype.kind == "b":
         return False
     return None
 
@@ -466,7 +466,8 @@ class RecordBuffer:
         if src in ("AF", "VAF") and n_rows and s:
             af = fmt[src][rec]
             idx = np.minimum(allele - 1, af.shape[2] - 1)
-            return af[np.arange(n_rows), :, idx].astype(np.float32)
+            res1: np.ndarray = af[np.arange(n_rows), :, idx].astype(np.float32)
+            return res1
         if src == "FREQ" and n_rows and s:
             raw = fmt["FREQ"][rec][:, :, 0]
             out = np.full((n_rows, s), np.nan, dtype=np.float32)
@@ -489,7 +490,8 @@ def _allele_numbers(n_alt: np.ndarray) -> np.ndarray:
     if len(n_alt) == 0:
         return np.zeros(0, dtype=np.int64)
     starts = np.repeat(np.cumsum(n_alt) - n_alt, n_alt)
-    return np.arange(int(n_alt.sum())) - starts + 1
+    res2: np.ndarray = np.arange(int(n_alt.sum())) - starts + 1
+    return res2
 
 
 def _n_alleles_rows(alts: list[tuple[str, ...]], rec: np.ndarray) -> np.ndarray:
@@ -519,7 +521,8 @@ def _split_values(
     if number in ("1",):
         col = np.array([t[0] if t else miss for t in as_tuples], dtype=dtype) if values else \
             np.zeros(0, dtype)
-        return col[rec]
+        res3: np.ndarray = col[rec]
+        return res3
     if number == "A":
         out = np.full(n_rows, miss, dtype=dtype)
         for i, (r, a) in enumerate(zip(rec, allele, strict=True)):
@@ -540,7 +543,7 @@ def _split_values(
     if number == "G":
         het, hom = _g_indices(allele)
         out = np.full((n_rows, 3), miss, dtype=dtype)
-        for i, (r, a) in enumerate(zip(rec, allele, strict=True)):
+        for i, r in enumerate(rec):
             t = as_tuples[r]
             if t is None:
                 continue
@@ -594,10 +597,12 @@ def _split_format(
     if dtype == np.int32:
         rows = np.where(rows == _INT_VECTOR_END, INT_MISSING, rows)
     if d.number == "1":
-        return rows[:, :, 0]
+        res4: np.ndarray = rows[:, :, 0]
+        return res4
     if d.number == "A":
         idx = np.minimum(allele - 1, rows.shape[2] - 1)
-        return rows[r, :, idx]
+        res5: np.ndarray = rows[r, :, idx]
+        return res5
     if d.number == "R":
         idx = np.minimum(allele, rows.shape[2] - 1)
         return np.stack([rows[:, :, 0], rows[r, :, idx]], axis=-1)
@@ -616,4 +621,5 @@ def _split_format(
         cols[1] = np.where(haploid, hap, cols[1])
         cols[2] = np.where(haploid, miss, cols[2])
         return np.stack(cols, axis=-1)
-    return rows
+    res6: np.ndarray = rows
+    return res6

@@ -3,9 +3,9 @@
 Examples
 --------
 >>> import gmsvar
->>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))  # doctest: +SKIP
->>> t["call_genotype"].shape  # doctest: +SKIP
-(42, 1, 2)
+>>> t = gmsvar.read_vcf(gmsvar.example_path("trio_grch37.vcf.gz"))
+>>> t["call_genotype"].shape
+(200, 3, 2)
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def iter_vcf(
     regions: Regions | None = None,
     samples: Sequence[str] | None = None,
     info: Sequence[str] | None = None,
-    format: Sequence[str] | None = None,  # noqa: A002 - mirrors the VCF column name
+    format: Sequence[str] | None = None,
     backend: Backend = "cyvcf2",
     build: str | None = None,
     annotation: str | None = None,
@@ -187,7 +187,7 @@ def read_vcf(
     regions: Regions | None = None,
     samples: Sequence[str] | None = None,
     info: Sequence[str] | None = None,
-    format: Sequence[str] | None = None,  # noqa: A002
+    format: Sequence[str] | None = None,
     backend: Backend = "cyvcf2",
     build: str | None = None,
     annotation: str | None = None,
@@ -246,8 +246,12 @@ def read_vcf(
     Examples
     --------
     >>> import gmsvar
-    >>> t = gmsvar.read_vcf(gmsvar.example_path("lynch_germline.vcf.gz"))  # doctest: +SKIP
-    >>> t.to_pandas(layout="calls").head()  # doctest: +SKIP
+    >>> t = gmsvar.read_vcf(gmsvar.example_path("trio_grch37.vcf.gz"), regions="1:1-10000000")
+    >>> t.to_pandas(layout="calls")[["contig", "position", "sample_id", "genotype"]].head(3)
+      contig  position  sample_id genotype
+    0      1   7847367  ADM1059A1      0/0
+    1      1   7847367  ADM1059A2      0/1
+    2      1   7847367  ADM1059A3      1/1
     """
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,

@@ -84,10 +84,8 @@ def records_pysam(records: Iterable[Any], buf: RecordBuffer, n_samples: int) -> 
                 # the record text so "END present" and "END absent" stay distinguishable.
                 info[k] = _info_end(rec)
                 continue
-            if k in raw_keys:
-                v = _info_text(rec, k)  # pysam refuses INFO Number=G; take the record text
-            else:
-                v = info_obj.get(k)
+            # pysam refuses INFO Number=G values; take those from the record text
+            v = _info_text(rec, k) if k in raw_keys else info_obj.get(k)
             if isinstance(v, tuple) and all(x is None for x in v):
                 v = None
             if k in ann_keys and isinstance(v, tuple):
