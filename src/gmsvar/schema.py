@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["COLUMNS", "ColumnSpec", "POPFREQ_STATUS", "VAF_SOURCES"]
+__all__ = ["COLUMNS", "POPFREQ_STATUS", "VAF_SOURCES", "ColumnSpec"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,10 @@ _SPECS = [
     ColumnSpec("call_allele_depth", "int32", ("variants", "samples", "alleles"), "-1",
                "(REF, this ALT) read counts from AD or the caller's own fields."),
     ColumnSpec("call_vaf", "float32", ("variants", "samples"), "NaN",
-               "Fraction of reads supporting this ALT (source in meta.provenance['vaf_source'])."),
+               "Fraction of reads supporting this ALT, over all reads at the site."),
+    ColumnSpec("call_vaf_source", "int8", ("variants", "samples"), "-1",
+               "Which source gave call_vaf for this call (labels in categories: AD, AO/RO, "
+               "strelka2, VD, AF, VAF, FREQ); order of preference in meta.provenance."),
     ColumnSpec("sample_id", "object", ("samples",), "-", "Sample names."),
     # annotation-derived (present when the file carries CSQ/ANN/BCSQ)
     ColumnSpec("variant_gene", "int32", ("variants",), "-1",
@@ -105,5 +108,6 @@ COLUMNS: dict[str, ColumnSpec] = {s.name: s for s in _SPECS}
 #: Codes of ``variant_popfreq_status``.
 POPFREQ_STATUS = {"not_annotated": 0, "absent": 1, "present": 2}
 
-#: Recognised sources of depth/VAF, in order of preference.
-VAF_SOURCES = ("AD", "AF", "VAF", "AO/RO", "strelka2", "FREQ")
+#: Recognised sources of allele depths / VAF, in order of preference (per call, the first
+#: source with a value wins; see :func:`gmsvar.io.buffer.plan_depth_vaf`).
+VAF_SOURCES = ("AD", "AO/RO", "strelka2", "VD", "AF", "VAF", "FREQ")
