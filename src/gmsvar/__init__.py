@@ -28,6 +28,23 @@ from .errors import (
     VcfFormatError,
 )
 from .io import iter_vcf, read_vcf
+from .io.cache import load_table
+from .panels import (
+    TEST_DIRECTORY_EDITION,
+    Confidence,
+    Inheritance,
+    Panel,
+    PanelAppClient,
+    PanelGene,
+    PanelRegion,
+    PanelStr,
+    TestDirectoryEntry,
+    diff_panels,
+    in_panel,
+    load_panel,
+    lookup_test,
+    test_directory,
+)
 from .regions import Interval
 from .table import INT_MISSING, FieldDef, VariantTable, VcfMetadata, concat
 
@@ -53,25 +70,40 @@ def example_path(name: str) -> str:
 
 __all__ = [
     "INT_MISSING",
+    "TEST_DIRECTORY_EDITION",
     "BuildMismatchError",
+    "Confidence",
     "ContigMismatchError",
     "FieldDef",
     "GmsvarError",
     "GmsvarWarning",
     "IndexMissingError",
+    "Inheritance",
     "InputError",
     "Interval",
     "KnowledgeBaseError",
+    "Panel",
+    "PanelAppClient",
     "PanelAppUnavailable",
     "PanelError",
+    "PanelGene",
     "PanelNotFound",
+    "PanelRegion",
+    "PanelStr",
+    "TestDirectoryEntry",
     "UnknownTestError",
     "VariantTable",
     "VcfFormatError",
     "VcfMetadata",
     "__version__",
     "concat",
+    "diff_panels",
     "example_path",
+    "in_panel",
     "iter_vcf",
+    "load_panel",
+    "load_table",
+    "lookup_test",
     "read_vcf",
+    "test_directory",
 ]
