@@ -27,7 +27,7 @@ from .errors import (
     UnknownTestError,
     VcfFormatError,
 )
-from .io import iter_vcf, read_vcf
+from .io import check_vcf, iter_vcf, read_vcf, validate_vcf
 from .io.cache import load_table
 from .panels import (
     TEST_DIRECTORY_EDITION,
@@ -96,6 +96,7 @@ __all__ = [
     "VcfFormatError",
     "VcfMetadata",
     "__version__",
+    "check_vcf",
     "concat",
     "diff_panels",
     "example_path",
@@ -106,4 +107,5 @@ __all__ = [
     "lookup_test",
     "read_vcf",
     "test_directory",
+    "validate_vcf",
 ]
