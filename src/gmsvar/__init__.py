@@ -13,6 +13,7 @@ from __future__ import annotations
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 
+from . import filters
 from .errors import (
     BuildMismatchError,
     ContigMismatchError,
@@ -27,6 +28,7 @@ from .errors import (
     UnknownTestError,
     VcfFormatError,
 )
+from .filters import ExpressionError, filter_expr, required_columns
 from .io import check_vcf, iter_vcf, read_vcf, validate_vcf
 from .io.cache import load_table
 from .panels import (
@@ -74,6 +76,7 @@ __all__ = [
     "BuildMismatchError",
     "Confidence",
     "ContigMismatchError",
+    "ExpressionError",
     "FieldDef",
     "GmsvarError",
     "GmsvarWarning",
@@ -100,12 +103,15 @@ __all__ = [
     "concat",
     "diff_panels",
     "example_path",
+    "filter_expr",
+    "filters",
     "in_panel",
     "iter_vcf",
     "load_panel",
     "load_table",
     "lookup_test",
     "read_vcf",
+    "required_columns",
     "test_directory",
     "validate_vcf",
 ]
