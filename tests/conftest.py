@@ -15,7 +15,7 @@ def vcf_dir() -> Path:
     return VCF
 
 
-@pytest.fixture(params=["cyvcf2", "pysam"])
+@pytest.fixture(params=["cyvcf2", "pysam", "fast"])
 def backend(request: pytest.FixtureRequest) -> str:
     """Run a test once per reader backend (the shared contract suite)."""
     return str(request.param)

@@ -1,4 +1,4 @@
-"""Reader contract suite (both backends), bcftools oracle, and error behaviour."""
+"""Reader contract suite (every backend), bcftools oracle, and error behaviour."""
 
 from __future__ import annotations
 
@@ -108,16 +108,17 @@ def test_read_vcf__matches_bcftools_norm_query(
                 assert t["call_allele_depth"][i, j].tolist() == want[:2], f"AD row {i} sample {j}"
 
 
-# -- contract: both backends --------------------------------------------------------------------
+# -- contract: every backend --------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name",
     ["test.vcf.gz", "cancer_test.vcf.gz", "norm.split.vcf", "test-hemi.vcf", "test.snpeff.bcf",
      "test_gt_alt_freqs.vcf", "multi-contig.vcf.gz", "test-no-genotypes.vcf",
      "complexfile_passed_000.vcf", "T001-BRCA.grch38.vcf.gz", "test-format-string.vcf"],
 )
-def test_read_vcf__backends_give_equal_tables(name: str) -> None:
+@pytest.mark.parametrize("other", ["pysam", "fast"])
+def test_read_vcf__backends_give_equal_tables(name: str, other: str) -> None:
     a = read_vcf(VCF / name, backend="cyvcf2")
-    b = read_vcf(VCF / name, backend="pysam")
+    b = read_vcf(VCF / name, backend=other)  # type: ignore[arg-type]
     diff = [k for k in a.names if k in b and not a.take(np.arange(len(a))).equals(b.take(
         np.arange(len(b)))) and not _col_equal(a, b, k)]
     assert set(a.names) == set(b.names)

@@ -2,7 +2,7 @@
 
 Random records (1-4 ALTs, 1-3 samples, random GT with missing alleles, random AD with missing
 values, an INFO Number=A and a Number=R field) are written as VCF text, read with both
-backends, and compared with a small pure-Python reference of ``bcftools norm -m-any``
+backends (cyvcf2, pysam, fast), and compared with a small pure-Python reference of ``bcftools norm -m-any``
 semantics. Merging the rows back reconstructs every original genotype.
 """
 
@@ -67,8 +67,10 @@ def test_read_vcf__split_matches_reference_and_merges_back(tmp_path: Path, data:
         r["ads"] = (r["ads"] * 3)[:n_s]  # type: ignore[operator]
     path = tmp_path / "split.vcf"
     path.write_text(_vcf_text(recs))
-    tables = [read_vcf(path, backend=b) for b in ("cyvcf2", "pysam")]  # type: ignore[arg-type]
+    tables = [read_vcf(path, backend=b) for b in ("cyvcf2", "pysam", "fast")]  # type: ignore[arg-type]
     assert tables[0].equals(tables[1])
+    assert tables[0].equals(tables[2])
+    assert tables[2].meta.provenance["reader"] == "gmsvar.read_vcf (backend fast)"
     t = tables[0]
     row = 0
     for r in recs:

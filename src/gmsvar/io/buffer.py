@@ -1,7 +1,9 @@
 """Backend-neutral record buffer: per-record values in, split allele-row columns out.
 
 Backends (cyvcf2, pysam) do the only per-record Python loop: they call
-:meth:`RecordBuffer.add` with plain values. :meth:`RecordBuffer.build` then
+:meth:`RecordBuffer.add` with plain values; the fast text reader instead hands
+over whole chunks already tokenised into numpy arrays with
+:meth:`RecordBuffer.add_block`. :meth:`RecordBuffer.build` then
 splits multiallelic records into one row per ALT allele with numpy, exactly as
 ``bcftools norm -m-any`` does:
 
@@ -17,6 +19,7 @@ VAF is computed before splitting, so a ``1/2`` call's VAF for allele 1 is
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +28,21 @@ import numpy as np
 
 from ..errors import VcfFormatError
 from ..table import INT_MISSING, FieldDef, VariantTable, VcfMetadata
+from .blocks import DenseInfo, RecordBlock
+from .blocks import concat_info as _concat_info
+from .blocks import field_dtype as _field_dtype
+from .blocks import g_indices as _g_indices
+from .blocks import merge_codes as _merge_codes
+from .blocks import missing_value as _missing
+from .blocks import ploidy as _ploidy
+from .blocks import site_tuples as _tuples
+from .blocks import split_dense as _split_dense
 
-__all__ = ["FormatPlan", "RecordBuffer", "plan_depth_vaf"]
+__all__ = ["DenseInfo", "FormatPlan", "RecordBlock", "RecordBuffer", "plan_depth_vaf"]
 
 _INT_VECTOR_END = INT_MISSING + 1
+#: Calls per tile when building call-level columns (bounded temporaries).
+_TILE_CALLS = 1 << 20
 
 
 _SOURCE_NAMES = {
@@ -109,20 +123,32 @@ def plan_depth_vaf(fmt: dict[str, FieldDef]) -> FormatPlan:
                       needed=tuple(needed))
 
 
-def _field_dtype(d: FieldDef) -> np.dtype[Any]:
-    return {
-        "Integer": np.dtype(np.int32), "Float": np.dtype(np.float32), "Flag": np.dtype(bool),
-    }.get(d.type, np.dtype(object))
+@dataclass
+class _Records:
+    """Per-record columns of one chunk, whichever way they were added."""
 
+    n_alt: np.ndarray               # ALTs per record, 0 for '.'
+    alt_rows: np.ndarray            # the ALT of each allele row ('.' when none)
+    site_alts: np.ndarray           # tuple of all ALTs of the record, per record
+    contig_labels: np.ndarray
+    contig_codes: np.ndarray
+    pos: np.ndarray
+    ids: np.ndarray
+    ref: np.ndarray
+    qual: np.ndarray
+    filters: tuple[list[str], np.ndarray, np.ndarray]
+    gt: np.ndarray
+    phased: np.ndarray
+    fmt: dict[str, np.ndarray]
+    raw_ann: dict[str, np.ndarray]
 
-def _missing(dtype: np.dtype[Any]) -> Any:
-    if dtype == np.int32:
-        return INT_MISSING
-    if dtype.kind == "f":
-        return np.nan
-    if dtype.kind == "b":
-        return False
-    return None
+    def tile(self, r0: int, r1: int, rows: slice) -> _Records:
+        """Records ``r0:r1`` (allele rows ``rows``), for the call-level columns."""
+        return dataclasses.replace(
+            self, n_alt=self.n_alt[r0:r1], alt_rows=self.alt_rows[rows], ref=self.ref[r0:r1],
+            gt=self.gt[r0:r1], phased=self.phased[r0:r1],
+            fmt={k: v[r0:r1] for k, v in self.fmt.items()},
+        )
 
 
 class RecordBuffer:
@@ -174,9 +200,19 @@ class RecordBuffer:
         self.fmt: dict[str, list[np.ndarray | None]] = {
             k: [] for k in {*self.format_fields, *self.plan.needed}
         }
+        self.blocks: list[RecordBlock] = []
 
     def __len__(self) -> int:
-        return len(self.pos)
+        return len(self.pos) + sum(len(b) for b in self.blocks)
+
+    def add_block(self, block: RecordBlock) -> None:
+        """Add a run of already tokenised records (see :class:`RecordBlock`).
+
+        A buffer holds either blocks or records added one at a time, not both.
+        """
+        if self.pos:
+            raise ValueError("RecordBuffer: add_block() after add() in the same chunk")
+        self.blocks.append(block)
 
     def add(
         self,
@@ -201,6 +237,8 @@ class RecordBuffer:
         (ints: INT_MISSING / INT_MISSING+1 vector end; floats NaN; strings
         object) or ``None`` when the record lacks it.
         """
+        if self.blocks:
+            raise ValueError("RecordBuffer: add() after add_block() in the same chunk")
         self.chrom.append(chrom)
         self.pos.append(pos)
         self.ids.append(vid)
@@ -224,31 +262,25 @@ class RecordBuffer:
         ``extras`` holds per-allele-row arrays the annotation parser needs:
         ``site_alts`` (tuples), ``raw:<ID>`` raw annotation strings.
         """
-        n_rec = len(self.pos)
-        n_alt = np.array([max(len(a), 1) for a in self.alts], dtype=np.int64)
+        recs = self._from_blocks() if self.blocks else self._from_records()
+        n_rec = len(recs.pos)
+        n_alt = np.maximum(recs.n_alt, 1)
         rec = np.repeat(np.arange(n_rec), n_alt)
         allele = _allele_numbers(n_alt)
         n_rows = len(rec)
         s = self.n_samples
 
-        alts_obj = np.empty(n_rec, dtype=object)
-        alts_obj[:] = self.alts
-        alt_rows = np.array(
-            [a[i - 1] if a else "." for a, i in zip(alts_obj[rec], allele, strict=True)],
-            dtype=object,
-        )
-        contig_labels, contig_codes = self._contig_codes()
         cols: dict[str, np.ndarray] = {
-            "variant_contig": contig_codes[rec],
-            "variant_position": np.asarray(self.pos, dtype=np.int64)[rec],
-            "variant_id": np.asarray(self.ids, dtype=object)[rec] if n_rec else np.zeros(0, object),
-            "variant_ref": np.asarray(self.ref, dtype=object)[rec] if n_rec else np.zeros(0, object),
-            "variant_alt": alt_rows,
+            "variant_contig": recs.contig_codes[rec],
+            "variant_position": recs.pos[rec],
+            "variant_id": recs.ids[rec],
+            "variant_ref": recs.ref[rec],
+            "variant_alt": recs.alt_rows,
             "variant_allele_index": allele.astype(np.int16),
             "variant_n_alleles": (n_alt + 1)[rec].astype(np.int16),
-            "variant_qual": np.asarray(self.qual, dtype=np.float32)[rec],
+            "variant_qual": recs.qual[rec],
         }
-        filt_labels, filt_matrix, filt_missing = self._filters()
+        filt_labels, filt_matrix, filt_missing = recs.filters
         cols["variant_filter"] = filt_matrix[rec]
         pass_col = filt_labels.index("PASS")
         cols["variant_filter_pass"] = filt_matrix[rec, pass_col] & (filt_matrix[rec].sum(axis=1) == 1)
@@ -256,73 +288,227 @@ class RecordBuffer:
 
         for k in self.info_fields:
             d = self.meta.info[k]
-            cols[f"variant_info_{k}"] = _split_values(
-                self.info[k], d, rec, allele, n_alt, per_sample=False, path=self.meta.source
-            )
+            if self.blocks:
+                cols[f"variant_info_{k}"] = _split_dense(
+                    _concat_info([b.info[k] for b in self.blocks], d), d, rec, allele)
+            else:
+                cols[f"variant_info_{k}"] = _split_values(
+                    self.info[k], d, rec, allele, n_alt, per_sample=False, path=self.meta.source
+                )
 
-        # genotypes
-        gt, phased = self._genotypes(n_rec)
+        # call-level columns, computed a tile of records at a time into the final arrays: the
+        # temporaries stay small enough to be reused instead of faulting in fresh memory
+        small_alleles = recs.gt.size == 0 or int(recs.gt.max()) <= 127
+        tile = max(1, _TILE_CALLS // max(s, 1))
+        if n_rec <= tile:
+            cols.update(self._call_columns(recs, rec, allele, small_alleles))
+        else:
+            first_row = np.concatenate(([0], np.cumsum(n_alt)))
+            calls: dict[str, np.ndarray] = {}
+            for r0 in range(0, n_rec, tile):
+                r1 = min(n_rec, r0 + tile)
+                rows = slice(int(first_row[r0]), int(first_row[r1]))
+                part = self._call_columns(recs.tile(r0, r1, rows), rec[rows] - r0, allele[rows],
+                                          small_alleles)
+                for k, v in part.items():
+                    if k not in calls:
+                        calls[k] = np.empty((n_rows, *v.shape[1:]), dtype=v.dtype)
+                    calls[k][rows] = v
+            cols.update(calls)
+
+        cols["sample_id"] = np.asarray(self.meta.samples, dtype=object)
+        extras: dict[str, np.ndarray] = {"site_alts": recs.site_alts[rec]}
+        for k in self.annotation_ids:
+            extras[f"raw:{k}"] = recs.raw_ann[k][rec]
+        cats = {"variant_contig": recs.contig_labels, "variant_filter": np.array(filt_labels, object),
+                "call_vaf_source": np.array(list(self.plan.vaf), dtype=object)}
+        return VariantTable(cols, self.meta, cats), extras
+
+    def _call_columns(self, recs: _Records, rec: np.ndarray, allele: np.ndarray,
+                      small_alleles: bool) -> dict[str, np.ndarray]:
+        """``call_*`` columns of the allele rows ``rec`` (indices into ``recs``)."""
+        n_rows = len(rec)
+        s = self.n_samples
+        out: dict[str, np.ndarray] = {}
+        # genotypes (int8 arithmetic when every allele index fits, as it nearly always does)
+        gt, phased = recs.gt, recs.phased
+        if small_alleles:
+            gt = gt.astype(np.int8)
         gt_rows = gt[rec]
         a3 = allele[:, None, None].astype(gt.dtype)
-        cols["call_genotype"] = np.where(gt_rows == a3, 1, np.where(gt_rows < 0, gt_rows, 0)).astype(
-            np.int8
-        )
-        cols["call_genotype_phased"] = phased[rec]
+        # this ALT -> 1, REF and other ALTs -> 0, missing/padding kept (few temporaries: these
+        # arrays are calls x ploidy, and fresh large buffers cost page faults)
+        call_gt = (gt_rows == a3).astype(np.int8)
+        np.copyto(call_gt, gt_rows, where=gt_rows < 0, casting="unsafe")
+        out["call_genotype"] = call_gt
+        out["call_genotype_phased"] = phased[rec]
 
         # standard call columns
-        fmt_arrays = {
-            k: self._format_matrix(k, v, n_rec) for k, v in self.fmt.items()
-        }
-        counts = {src: self._allele_depths(src, fmt_arrays, rec, allele, n_rows)
+        fmt_arrays = recs.fmt
+        counts = {src: self._allele_depths(src, fmt_arrays, rec, allele, n_rows, recs)
                   for src in self.plan.allele_depth}
-        ad_ref = np.full((n_rows, s), -1, dtype=np.int64)
-        ad_alt, ad_total = ad_ref.copy(), ad_ref.copy()
-        for r_, a_, t_ in counts.values():
-            # first source with this ALT's count wins; a REF-only value still fills a gap
-            take = (ad_alt < 0) & ((a_ >= 0) | ((ad_ref < 0) & (r_ >= 0)))
-            ad_ref = np.where(take, r_, ad_ref)
-            ad_alt = np.where(take, a_, ad_alt)
-            ad_total = np.where(take, t_, ad_total)
-        cols["call_allele_depth"] = np.stack([ad_ref, ad_alt], axis=-1).astype(np.int32)
+        if len(counts) == 1:  # one source: merging would return it unchanged
+            ad_ref, ad_alt, ad_total = next(iter(counts.values()))
+        else:
+            ad_ref = np.full((n_rows, s), -1, dtype=np.int64)
+            ad_alt, ad_total = ad_ref.copy(), ad_ref.copy()
+            for r_, a_, t_ in counts.values():
+                # first source with this ALT's count wins; a REF-only value still fills a gap
+                take = (ad_alt < 0) & ((a_ >= 0) | ((ad_ref < 0) & (r_ >= 0)))
+                ad_ref = np.where(take, r_, ad_ref)
+                ad_alt = np.where(take, a_, ad_alt)
+                ad_total = np.where(take, t_, ad_total)
+        depth_pair = np.empty((n_rows, s, 2), dtype=np.int32)
+        depth_pair[:, :, 0] = ad_ref
+        depth_pair[:, :, 1] = ad_alt
+        out["call_allele_depth"] = depth_pair
         if self.plan.depth:
-            dp = fmt_arrays[self.plan.depth][:, :, 0][rec]
-            dp = np.where(dp <= _INT_VECTOR_END, -1, dp)
-            cols["call_depth"] = np.where(dp >= 0, dp, ad_total).astype(np.int32)
+            dp = fmt_arrays[self.plan.depth][:, :, 0]
+            dp = np.where(dp <= _INT_VECTOR_END, -1, dp).astype(np.int32, copy=False)[rec]
+            np.copyto(dp, ad_total, where=dp < 0, casting="unsafe")
+            out["call_depth"] = dp
         else:
-            cols["call_depth"] = ad_total.astype(np.int32)
+            out["call_depth"] = ad_total.astype(np.int32)
         if self.plan.gq:
-            gq = fmt_arrays[self.plan.gq][:, :, 0][rec]
+            gq = fmt_arrays[self.plan.gq][:, :, 0]
             if gq.dtype.kind == "f":
-                cols["call_genotype_quality"] = np.where(np.isnan(gq), -1, np.floor(gq)).astype(
-                    np.int32)
+                out["call_genotype_quality"] = np.where(np.isnan(gq), -1, np.floor(gq)).astype(
+                    np.int32)[rec]
             else:
-                cols["call_genotype_quality"] = np.where(gq <= _INT_VECTOR_END, -1, gq).astype(
-                    np.int32)
+                out["call_genotype_quality"] = np.where(gq <= _INT_VECTOR_END, -1, gq).astype(
+                    np.int32)[rec]
         else:
-            cols["call_genotype_quality"] = np.full((n_rows, s), -1, dtype=np.int32)
+            out["call_genotype_quality"] = np.full((n_rows, s), -1, dtype=np.int32)
         vaf = np.full((n_rows, s), np.nan, dtype=np.float32)
         vaf_code = np.full((n_rows, s), -1, dtype=np.int8)
         for code, src in enumerate(self.plan.vaf):
             cand = self._vaf(src, fmt_arrays, rec, allele, counts, n_rows)
+            if code == 0:  # nothing taken yet: the first source's values as they are
+                vaf = cand
+                vaf_code = np.where(np.isnan(cand), np.int8(-1), np.int8(0))
+                continue
             take = np.isnan(vaf) & ~np.isnan(cand)
             vaf = np.where(take, cand, vaf)
             vaf_code = np.where(take, code, vaf_code).astype(np.int8)
-        cols["call_vaf"] = vaf
-        cols["call_vaf_source"] = vaf_code
+        out["call_vaf"] = vaf
+        out["call_vaf_source"] = vaf_code
 
-        haploid = (gt_rows >= -1).sum(axis=2) == 1
-        for k in self.format_fields:
-            d = self.meta.format[k]
-            cols[f"call_format_{k}"] = _split_format(fmt_arrays[k], d, rec, allele, haploid)
+        if self.format_fields:
+            haploid = (gt_rows >= -1).sum(axis=2) == 1
+            for k in self.format_fields:
+                d = self.meta.format[k]
+                out[f"call_format_{k}"] = _split_format(fmt_arrays[k], d, rec, allele, haploid)
 
-        cols["sample_id"] = np.asarray(self.meta.samples, dtype=object)
-        extras: dict[str, np.ndarray] = {"site_alts": alts_obj[rec] if n_rec else alts_obj}
-        for k in self.annotation_ids:
-            raw = np.asarray(self.raw_ann[k], dtype=object) if n_rec else np.zeros(0, object)
-            extras[f"raw:{k}"] = raw[rec] if n_rec else raw
-        cats = {"variant_contig": contig_labels, "variant_filter": np.array(filt_labels, object),
-                "call_vaf_source": np.array(list(self.plan.vaf), dtype=object)}
-        return VariantTable(cols, self.meta, cats), extras
+        return out
+
+    def _from_records(self) -> _Records:
+        """Columns of the records added one at a time with :meth:`add`."""
+        n_rec = len(self.pos)
+        alts_obj = np.empty(n_rec, dtype=object)
+        alts_obj[:] = self.alts
+        n_alt = np.array([len(a) for a in self.alts], dtype=np.int64)
+        rec = np.repeat(np.arange(n_rec), np.maximum(n_alt, 1))
+        allele = _allele_numbers(np.maximum(n_alt, 1))
+        alt_rows = np.array(
+            [a[i - 1] if a else "." for a, i in zip(alts_obj[rec], allele, strict=True)],
+            dtype=object,
+        )
+        contig_labels, contig_codes = self._contig_codes()
+        gt, phased = self._genotypes(n_rec)
+        return _Records(
+            n_alt=n_alt, alt_rows=alt_rows, site_alts=alts_obj,
+            contig_labels=contig_labels, contig_codes=contig_codes,
+            pos=np.asarray(self.pos, dtype=np.int64),
+            ids=np.asarray(self.ids, dtype=object) if n_rec else np.zeros(0, object),
+            ref=np.asarray(self.ref, dtype=object) if n_rec else np.zeros(0, object),
+            qual=np.asarray(self.qual, dtype=np.float32),
+            filters=self._filters(), gt=gt, phased=phased,
+            fmt={k: self._format_matrix(k, v, n_rec) for k, v in self.fmt.items()},
+            raw_ann={k: np.asarray(v, dtype=object) if n_rec else np.zeros(0, object)
+                     for k, v in self.raw_ann.items()},
+        )
+
+    def _from_blocks(self) -> _Records:
+        """Columns of the blocks added with :meth:`add_block`, joined."""
+        blocks = self.blocks
+        s = self.n_samples
+        n_alt = np.concatenate([b.alt_count for b in blocks]).astype(np.int64)
+        flat = np.concatenate([b.alts for b in blocks])
+        none = np.repeat(n_alt == 0, np.maximum(n_alt, 1))
+        alt_rows = np.empty(len(none), dtype=object)
+        alt_rows[none] = "."
+        alt_rows[~none] = flat
+        site_alts = _tuples(flat, n_alt)
+
+        contig_labels = list(self.meta.contigs)
+        contig_codes = _merge_codes(contig_labels, [(b.chrom_labels, b.chrom_codes) for b in blocks])
+        filt_labels = list(self.meta.filters)
+        if "PASS" not in filt_labels:
+            filt_labels.insert(0, "PASS")
+        values: list[tuple[str, ...] | None] = []
+        fcodes = _merge_codes(values, [(b.filter_values, b.filter_codes) for b in blocks])
+        index = {f: i for i, f in enumerate(filt_labels)}
+        for fs in values:
+            for f in fs or ():
+                if f not in index:
+                    index[f] = len(filt_labels)
+                    filt_labels.append(f)
+        table = np.zeros((len(values), len(filt_labels)), dtype=bool)
+        for i, fs in enumerate(values):
+            table[i, [index[f] for f in fs or ()]] = True
+        missing_table = np.array([fs is None for fs in values], dtype=bool)
+
+        n_rec = len(n_alt)
+        ploidy = max((_ploidy(b.gt, b.has_gt) for b in blocks), default=0) or 2
+        has_gt = np.concatenate([b.has_gt for b in blocks])
+        if all(b.gt.shape[2] == ploidy for b in blocks):
+            gt = np.concatenate([b.gt for b in blocks])
+        else:
+            gt = np.full((n_rec, s, ploidy), -2, dtype=np.int16)
+            at = 0
+            for b in blocks:
+                k = min(ploidy, b.gt.shape[2])
+                gt[at : at + len(b), :, :k] = b.gt[:, :, :k]
+                at += len(b)
+        phased = np.concatenate([b.phased for b in blocks])
+        if not has_gt.all():
+            gt[~has_gt] = -1  # record without GT: genotype unknown, not hom-ref
+            phased &= has_gt[:, None]
+        if ploidy > 1:  # a haploid call has no phase
+            phased &= gt[:, :, 1] >= -1
+        else:
+            phased[:] = False
+
+        fmt: dict[str, np.ndarray] = {}
+        for key in self.fmt:
+            d = self.meta.format.get(key)
+            dtype = _field_dtype(d) if d else np.dtype(np.int32)
+            parts = [b.fmt.get(key) for b in blocks]
+            width = max((int(p[2][p[1]].max()) for p in parts if p is not None and p[1].any()),
+                        default=1)
+            if all(p is not None and p[1].all() and p[0].shape[2] == width for p in parts):
+                fmt[key] = np.concatenate([p[0] for p in parts if p is not None])
+                continue
+            out = np.full((n_rec, s, max(width, 1)), _missing(dtype), dtype=dtype)
+            at = 0
+            for b, p in zip(blocks, parts, strict=True):
+                if p is not None and s:
+                    k = min(out.shape[2], p[0].shape[2])
+                    rows = np.flatnonzero(p[1]) + at
+                    out[rows, :, :k] = p[0][p[1], :, :k]
+                at += len(b)
+            fmt[key] = out
+        return _Records(
+            n_alt=n_alt, alt_rows=alt_rows, site_alts=site_alts,
+            contig_labels=np.array(contig_labels, dtype=object), contig_codes=contig_codes,
+            pos=np.concatenate([b.pos for b in blocks]).astype(np.int64),
+            ids=np.concatenate([b.ids for b in blocks]),
+            ref=np.concatenate([b.ref for b in blocks]),
+            qual=np.concatenate([b.qual for b in blocks]).astype(np.float32),
+            filters=(filt_labels, table[fcodes], missing_table[fcodes]),
+            gt=gt, phased=phased, fmt=fmt,
+            raw_ann={k: np.concatenate([b.raw_ann[k] for b in blocks]) for k in self.annotation_ids},
+        )
 
     # -- helpers -----------------------------------------------------------------------------
     def _contig_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -389,7 +575,7 @@ class RecordBuffer:
 
     def _allele_depths(
         self, src: str, fmt: dict[str, np.ndarray], rec: np.ndarray, allele: np.ndarray,
-        n_rows: int,
+        n_rows: int, recs: _Records,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(REF count, this ALT's count, total over all alleles) per call from one source."""
         s = self.n_samples
@@ -403,19 +589,29 @@ class RecordBuffer:
             # VarDict writes one ALT per record; VD counts it, DP counts all reads
             return miss, np.where(ok, vd, -1), np.where(ok, dp, -1)
         if src == "AD":
-            ad = fmt["AD"].astype(np.int64)[rec]                      # (rows, s, k)
-            valid = ad > _INT_VECTOR_END
-            # a missing value among the alleles makes the total unknown
-            n_all = _n_alleles_rows(self.alts, rec)
+            ad = fmt["AD"]                                            # (records, s, k)
             width = ad.shape[2]
-            in_record = np.arange(width)[None, :] < n_all[:, None]    # (rows, k)
-            complete = np.all(valid | ~in_record[:, None, :], axis=2) & valid[:, :, 0]
-            total = np.where(complete, np.sum(np.where(valid & in_record[:, None, :], ad, 0), 2), -1)
-            idx = np.minimum(allele, width - 1)
-            alt = ad[np.arange(n_rows), :, idx]
-            alt_ok = valid[np.arange(n_rows), :, idx] & (allele < width)[:, None]
-            ref = np.where(valid[:, :, 0], ad[:, :, 0], -1)
-            return ref, np.where(alt_ok, alt, -1), total
+            n_all = (recs.n_alt + 1)[:, None]
+            # int32 sums are exact unless the counts are absurdly large
+            wide = np.int64 if width * int(ad.max(initial=0)) >= 2**31 else np.int32
+            ad0 = ad[:, :, 0]
+            complete = ad0 > _INT_VECTOR_END
+            ref = np.where(complete, ad0, -1)
+            total = np.where(complete, ad0, 0).astype(wide)
+            for j in range(1, width):  # AD is short: one pass per allele beats axis=2 reductions
+                a_j = ad[:, :, j]
+                ok_j = a_j > _INT_VECTOR_END
+                in_rec = j < n_all
+                # a missing value among the alleles makes the total unknown
+                complete &= ok_j | ~in_rec
+                np.add(total, a_j, out=total, where=ok_j & in_rec, casting="unsafe")
+            np.putmask(total, ~complete, -1)
+            alt = np.empty((n_rows, s), dtype=ad.dtype)
+            for a in np.unique(allele).tolist():  # this row's ALT count, one allele index at a time
+                rows = np.flatnonzero(allele == a)
+                alt[rows] = ad[rec[rows], :, min(a, width - 1)] if a < width else -1
+            np.putmask(alt, alt <= _INT_VECTOR_END, -1)
+            return ref[rec], alt, total[rec]
         if src == "AO/RO":
             ro = fmt["RO"].astype(np.int64)[rec][:, :, 0]
             ao = fmt["AO"].astype(np.int64)[rec]
@@ -424,15 +620,14 @@ class RecordBuffer:
             alt = ao[np.arange(n_rows), :, idx]
             alt_ok = ao_ok[np.arange(n_rows), :, idx]
             ro_ok = ro > _INT_VECTOR_END
-            n_alt_rows = _n_alleles_rows(self.alts, rec) - 1
+            n_alt_rows = recs.n_alt[rec]
             in_rec = np.arange(ao.shape[2])[None, :] < n_alt_rows[:, None]
             all_ok = np.all(ao_ok | ~in_rec[:, None, :], axis=2) & ro_ok
             total = np.where(all_ok, ro + np.sum(np.where(ao_ok & in_rec[:, None, :], ao, 0), 2), -1)
             return np.where(ro_ok, ro, -1), np.where(alt_ok, alt, -1), total
         # Strelka2: tier-1 counts; SNVs from <base>U, indels from TAR/TIR
-        ref_b = np.asarray(self.ref, dtype=object)[rec]
-        alt_b = np.array([self.alts[r][a - 1] if self.alts[r] else "."
-                          for r, a in zip(rec, allele, strict=True)], dtype=object)
+        ref_b = recs.ref[rec]
+        alt_b = recs.alt_rows
         snv = np.array([len(r) == 1 and len(a) == 1 and a in "ACGT"
                         for r, a in zip(ref_b, alt_b, strict=True)], dtype=bool)
         ref_c = np.full((n_rows, s), -1, dtype=np.int64)
@@ -460,9 +655,14 @@ class RecordBuffer:
         s = self.n_samples
         if src in counts:
             _, alt, total = counts[src]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where((alt >= 0) & (total > 0), alt / np.maximum(total, 1),
-                                np.nan).astype(np.float32)
+            ok = (alt >= 0) & (total > 0)
+            out = np.full(alt.shape, np.nan, dtype=np.float32)
+            # counts below 2**24 are exact in float32, and a float32 quotient of them equals the
+            # float64 quotient rounded to float32 (double rounding is harmless at 53 >= 2*24+2 bits)
+            small = not ok.any() or int(total.max()) < 1 << 24
+            np.divide(alt, total, out=out, where=ok, dtype=np.float32 if small else np.float64,
+                      casting="unsafe")
+            return out
         if src in ("AF", "VAF") and n_rows and s:
             af = fmt[src][rec]
             idx = np.minimum(allele - 1, af.shape[2] - 1)
@@ -492,17 +692,6 @@ def _allele_numbers(n_alt: np.ndarray) -> np.ndarray:
     starts = np.repeat(np.cumsum(n_alt) - n_alt, n_alt)
     res2: np.ndarray = np.arange(int(n_alt.sum())) - starts + 1
     return res2
-
-
-def _n_alleles_rows(alts: list[tuple[str, ...]], rec: np.ndarray) -> np.ndarray:
-    n = np.array([len(a) + 1 for a in alts], dtype=np.int64)
-    return n[rec] if len(n) else np.zeros(0, dtype=np.int64)
-
-
-def _g_indices(allele: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Genotype-likelihood indices of (0/a) and (a/a) for diploid calls (VCF ordering)."""
-    het = allele * (allele + 1) // 2
-    return het, het + allele
 
 
 def _split_values(

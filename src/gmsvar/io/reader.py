@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 import os
 import warnings
@@ -26,13 +27,14 @@ from ..table import VariantTable, VcfMetadata, concat
 from .buffer import RecordBuffer, plan_depth_vaf
 from .header import HeaderInfo, check_build, parse_header
 from .vcf_cyvcf2 import header_text_cyvcf2, open_cyvcf2, records_cyvcf2
+from .vcf_fast import FastPlan, FastUnsupported, fast_blocks
 from .vcf_pysam import header_text_pysam, open_pysam, records_pysam
 
 __all__ = ["RegionSource", "iter_vcf", "read_vcf"]
 
 log = logging.getLogger(__name__)
 
-Backend = Literal["cyvcf2", "pysam"]
+Backend = Literal["cyvcf2", "pysam", "fast"]
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
@@ -218,7 +220,12 @@ def read_vcf(
         standard ``call_genotype``, ``call_depth``, ``call_genotype_quality``,
         ``call_allele_depth`` and ``call_vaf`` are always present).
     backend
-        ``"cyvcf2"`` (default) or ``"pysam"``; both give equal tables.
+        ``"cyvcf2"`` (default), ``"pysam"`` or ``"fast"``; all give equal tables.
+        ``"fast"`` reads whole VCF text files (plain, gzip, bgzip) with bulk
+        decompression and vectorised numpy tokenising instead of a per-record
+        loop, and falls back to cyvcf2 for what it does not handle (BCF, region
+        queries, unusual records); ``meta.provenance["reader"]`` says which ran
+        and why.
     build
         Declared genome build. Raises :class:`~gmsvar.errors.BuildMismatchError` if the
         header's contig lengths say otherwise.
@@ -256,7 +263,8 @@ def read_vcf(
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,
                      popfreq_af=popfreq_af, popfreq_max=popfreq_max)
-    parts = list(reader.chunks(1_000_000))
+    # a fast read that has to fall back part-way re-reads the whole file with cyvcf2
+    parts = list(reader.chunks(1_000_000, resume=False))[reader.discard :]
     if not parts:
         return reader.empty()
     return concat(parts)
@@ -269,13 +277,16 @@ class _Reader:
         build: str | None, annotation: str | None, popfreq_af: str | None,
         popfreq_max: Sequence[str] | None,
     ) -> None:
-        if backend not in ("cyvcf2", "pysam"):
-            raise InputError(f"backend must be 'cyvcf2' or 'pysam', not {backend!r}")
+        if backend not in ("cyvcf2", "pysam", "fast"):
+            raise InputError(f"backend must be 'cyvcf2', 'pysam' or 'fast', not {backend!r}")
         self.path = path
         self.kind = _sniff(path)
         self.backend = backend
+        # the fast reader takes the header (and any fallback) from cyvcf2
+        self.api = "pysam" if backend == "pysam" else "cyvcf2"
+        self.discard = 0
         opener: Callable[[str, list[str] | None], Any]
-        opener, header_text = ((open_cyvcf2, header_text_cyvcf2) if backend == "cyvcf2"
+        opener, header_text = ((open_cyvcf2, header_text_cyvcf2) if self.api == "cyvcf2"
                                else (open_pysam, header_text_pysam))
         try:
             probe = opener(path, None)
@@ -361,6 +372,26 @@ class _Reader:
             filters=header.filters, file_format=header.file_format, provenance=provenance,
         )
         self.buffer = RecordBuffer(self.meta, info_fields, fmt_fields, ann_ids, plan)
+        self.fast_reason: str | None = None
+        self.fast_plan: FastPlan | None = None
+        if backend == "fast":
+            self.fast_reason = ("BCF input" if self.kind == "bcf"
+                                else "region query through the index" if self.intervals is not None
+                                else "FORMAT/GT requested as a raw field" if "GT" in fmt_fields
+                                else None)
+            column = {name: 9 + i for i, name in enumerate(header.samples)}
+            self.fast_plan = FastPlan(
+                n_columns=len(text.rstrip("\n").rsplit("\n", 1)[-1].split("\t")),
+                sample_columns=tuple(column[name] for name in keep),
+                info={k: header.info[k] for k in info_fields},
+                raw_info=tuple(ann_ids),
+                format={k: header.format.get(k) for k in self.buffer.fmt},
+                numeric_format={k: v for k, v in header.format.items()
+                                if v.type in ("Integer", "Float")},
+                declared={"contig": frozenset(header.contigs),
+                          "FILTER": frozenset([*header.filters, "PASS"]),
+                          "INFO": frozenset(header.info), "FORMAT": frozenset(header.format)},
+            )
 
     def _records(self) -> Iterator[Any]:
         h = self.handle
@@ -374,26 +405,70 @@ class _Reader:
                 # spanning many chromosomes that is normal, and the result is simply empty.
                 warnings.filterwarnings("ignore", message="no intervals found")
                 try:
-                    it = (h(f"{iv.contig}:{iv.start}-{iv.end}") if self.backend == "cyvcf2"
+                    it = (h(f"{iv.contig}:{iv.start}-{iv.end}") if self.api == "cyvcf2"
                           else h.fetch(iv.contig, iv.start - 1, iv.end))
                     recs = list(it)
                 except ValueError:
                     continue  # contig not in index: no records there
             for rec in recs:
-                start = rec.POS if self.backend == "cyvcf2" else rec.pos
-                chrom = rec.CHROM if self.backend == "cyvcf2" else rec.chrom
+                start = rec.POS if self.api == "cyvcf2" else rec.pos
+                chrom = rec.CHROM if self.api == "cyvcf2" else rec.chrom
                 # a record overlapping two merged intervals is returned by both queries
                 if prev is not None and prev[0] == chrom and start <= prev[1]:
                     continue
                 yield rec
             prev = (iv.contig, iv.end)
 
-    def chunks(self, chunk_size: int) -> Iterator[VariantTable]:
+    def chunks(self, chunk_size: int, *, resume: bool = True) -> Iterator[VariantTable]:
+        """Tables of ``chunk_size`` records (the last may be shorter).
+
+        If the fast backend gives up after some chunks were yielded, cyvcf2 carries
+        on after the records already read (``resume``) or starts again from the
+        first record; then ``self.discard`` counts the chunks to drop.
+        """
+        if self.backend != "fast":
+            yield from self._record_chunks(chunk_size, skip=0)
+            return
         buf = self.buffer
-        feed = records_cyvcf2 if self.backend == "cyvcf2" else records_pysam
-        n = 0
+        done = parts = 0
+        reason = self.fast_reason
+        if reason is None:
+            assert self.fast_plan is not None
+            try:
+                for block in fast_blocks(self.path, self.kind, self.fast_plan):
+                    lo = 0
+                    while lo < len(block):
+                        take = min(len(block) - lo, chunk_size - len(buf))
+                        buf.add_block(block if take == len(block) else block.slice(lo, lo + take))
+                        lo += take
+                        if len(buf) >= chunk_size:
+                            done += len(buf)
+                            parts += 1
+                            yield self._finish()
+                if len(buf):
+                    yield self._finish()
+                return
+            except FastUnsupported as err:
+                reason = str(err)
+                buf.clear()
+        log.info("%s: fast reader falls back to cyvcf2: %s", self.path, reason)
+        prov = {**self.meta.provenance,
+                "reader": f"gmsvar.read_vcf (backend fast, fell back to cyvcf2: {reason})"}
+        self.meta = self.meta.replace(provenance=prov)
+        self.buffer.meta = self.meta
+        if not resume:
+            self.discard, done = parts, 0
+        yield from self._record_chunks(chunk_size, skip=done)
+
+    def _record_chunks(self, chunk_size: int, *, skip: int) -> Iterator[VariantTable]:
+        buf = self.buffer
+        feed = records_cyvcf2 if self.api == "cyvcf2" else records_pysam
+        records = self._records()
+        if skip:
+            records = itertools.islice(records, skip, None)
+        n = skip
         try:
-            for _ in feed(self._records(), buf, len(self.meta.samples)):
+            for _ in feed(records, buf, len(self.meta.samples)):
                 n += 1
                 if len(buf) >= chunk_size:
                     yield self._finish()
