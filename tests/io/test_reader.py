@@ -409,3 +409,44 @@ def test_read_vcf__unknown_info_field_requested() -> None:
 def test_read_vcf__bad_backend() -> None:
     with pytest.raises(InputError, match="backend"):
         read_vcf(VCF / "test.vcf.gz", backend="htsjdk")  # type: ignore[arg-type]
+
+
+# -- filtering while reading (issue 4) ---------------------------------------------------------
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    ("name", "expr"),
+    [
+        ("643594.clinical.vcf.gz", 'QUAL>=30 && FILTER="PASS" && FMT/GQ>=20'),
+        ("643594.clinical.vcf.gz", "INFO/DP>=50 || FMT/DP<10"),
+        ("test.vcf.gz", "FMT/DP>=20 & FMT/GQ>=30"),
+    ],
+)
+def test_read_vcf__include_matches_bcftools_view(name: str, expr: str, backend: str,
+                                                 tmp_path: Path) -> None:
+    split = tmp_path / "split.vcf"
+    split.write_text(pysam.bcftools.norm("-m-any", str(VCF / name), catch_stdout=True))
+    want = [tuple(line.split("\t")[:5:]) for line in pysam.bcftools.view(
+        "-H", "-i", expr, str(split)).splitlines()]
+    want_keys = [(c, int(p), r, a) for c, p, _id, r, a in want]
+    t = read_vcf(split, include=expr, backend=backend)  # type: ignore[arg-type]
+    got = list(zip(t.decode("variant_contig"), t["variant_position"].tolist(),
+                   t["variant_ref"], t["variant_alt"], strict=True))
+    assert got == want_keys
+    assert t.meta.provenance["filter"]["include"] == expr
+    # exclude is the complement on the same rows
+    full = read_vcf(split, backend=backend)  # type: ignore[arg-type]
+    ex = read_vcf(split, exclude=expr, backend=backend)  # type: ignore[arg-type]
+    assert len(ex) + len(t) == len(full)
+
+
+def test_read_vcf__include_reads_only_needed_info() -> None:
+    t = read_vcf(VCF / "643594.clinical.vcf.gz", include="INFO/DP>=50")
+    assert [n for n in t.names if n.startswith("variant_info_")] == ["variant_info_DP"]
+    assert (t["variant_info_DP"] >= 50).all()
+
+
+def test_read_vcf__bad_expression_fails_before_reading() -> None:
+    from gmsvar import ExpressionError
+
+    with pytest.raises(ExpressionError, match="column"):
+        read_vcf(VCF / "test.vcf.gz", include="QUAL>>30")

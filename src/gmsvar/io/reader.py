@@ -105,6 +105,19 @@ def _check_plain_gzip(path: str) -> None:
                              ) from err
 
 
+def _header_lines(path: str) -> int:
+    """Header lines as written in a text VCF (htslib may add lines, e.g. FILTER=PASS)."""
+    n = 0
+    with open(path, "rb") as probe:
+        gz = probe.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+        for raw in fh:
+            if not raw.startswith(b"#"):
+                break
+            n += 1
+    return n
+
+
 def _has_index(path: str, kind: str) -> bool:
     if kind == "bcf":
         return os.path.exists(path + ".csi")
@@ -168,6 +181,8 @@ def iter_vcf(
     annotation: str | None = None,
     popfreq_af: str | None = None,
     popfreq_max: Sequence[str] | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
 ) -> Iterator[VariantTable]:
     """Read a VCF/BCF in chunks of at most ``chunk_size`` records (bounded memory).
 
@@ -179,7 +194,8 @@ def iter_vcf(
         raise InputError(f"chunk_size must be >= 1, not {chunk_size}")
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,
-                     popfreq_af=popfreq_af, popfreq_max=popfreq_max)
+                     popfreq_af=popfreq_af, popfreq_max=popfreq_max,
+                     include=include, exclude=exclude)
     yield from reader.chunks(chunk_size)
 
 
@@ -195,6 +211,8 @@ def read_vcf(
     annotation: str | None = None,
     popfreq_af: str | None = None,
     popfreq_max: Sequence[str] | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
 ) -> VariantTable:
     """Read a VCF/BCF (plain, gzip or bgzip) into a :class:`VariantTable`.
 
@@ -235,6 +253,11 @@ def read_vcf(
     popfreq_af, popfreq_max
         Override the auto-detected population-frequency fields (e.g. ``"INFO/gnomAD_AF"``,
         ``["INFO/AF_grpmax"]``, ``"CSQ/gnomADe_AF"``).
+    include, exclude
+        bcftools-style expressions (``bcftools view -i`` / ``-e``; see
+        :func:`gmsvar.filter_expr`) applied to each chunk while reading. Unless ``info``
+        is given, only the INFO fields the expressions need are read, and the FORMAT
+        fields they name are added to ``format``. Both may be given (a row must pass both).
 
     Returns
     -------
@@ -262,9 +285,11 @@ def read_vcf(
     """
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,
-                     popfreq_af=popfreq_af, popfreq_max=popfreq_max)
+                     popfreq_af=popfreq_af, popfreq_max=popfreq_max,
+                     include=include, exclude=exclude)
     # a fast read that has to fall back part-way re-reads the whole file with cyvcf2
-    parts = list(reader.chunks(1_000_000, resume=False))[reader.discard :]
+    # 250k-record chunks keep the per-record staging memory bounded on large files
+    parts = list(reader.chunks(250_000, resume=False))[reader.discard :]
     if not parts:
         return reader.empty()
     return concat(parts)
@@ -275,7 +300,8 @@ class _Reader:
         self, path: str, *, regions: Regions | None, samples: Sequence[str] | None,
         info: Sequence[str] | None, fmt: Sequence[str] | None, backend: Backend,
         build: str | None, annotation: str | None, popfreq_af: str | None,
-        popfreq_max: Sequence[str] | None,
+        popfreq_max: Sequence[str] | None, include: str | None = None,
+        exclude: str | None = None,
     ) -> None:
         if backend not in ("cyvcf2", "pysam", "fast"):
             raise InputError(f"backend must be 'cyvcf2', 'pysam' or 'fast', not {backend!r}")
@@ -322,6 +348,21 @@ class _Reader:
                 )
         self.spec = specs[0] if specs else None
         ann_ids = [s.info_id for s in specs]
+        self.include, self.exclude = include, exclude
+        if include is not None or exclude is not None:
+            from ..filters import required_columns
+
+            defs = VcfMetadata(info=header.info, format=header.format, samples=keep)
+            needed = set()
+            for expr in (include, exclude):
+                if expr is not None:
+                    needed |= required_columns(expr, defs)  # raises ExpressionError early
+            need_info = sorted(n[5:] for n in needed if n.startswith("INFO/") and n[5:] in header.info)
+            need_fmt = sorted(n[7:] for n in needed if n.startswith("FORMAT/") and n[7:] != "GT"
+                              and n[7:] in header.format)
+            if info is None:
+                info = [k for k in need_info if k not in ann_ids]
+            fmt = list(dict.fromkeys([*(fmt or []), *need_fmt]))
         if info is None:
             info_fields = [k for k in header.info if k not in ann_ids]
         else:
@@ -475,7 +516,7 @@ class _Reader:
         except GmsvarError:
             raise
         except Exception as err:
-            line = self.header.n_lines + n + 1 if self.kind.startswith("vcf") else None
+            line = _header_lines(self.path) + n + 1 if self.kind.startswith("vcf") else None
             where = f"record {n + 1}" if line is None else f"line {line}"
             raise VcfFormatError(
                 f"cannot parse {where}: {err}; check the record against the header definitions",
@@ -509,7 +550,20 @@ class _Reader:
         pcols, pprov = popfreq_columns(self.popfreq, merged)
         cols.update(pcols)
         prov.update(pprov)
-        return table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
+        if self.include is not None or self.exclude is not None:
+            prov["filter"] = {"include": self.include, "exclude": self.exclude,
+                              "semantics": "bcftools view -i/-e, evaluated per allele row"}
+        out = table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
+        if self.include is not None or self.exclude is not None:
+            from ..filters import filter_expr
+
+            keep = np.ones(len(out), dtype=bool)
+            if self.include is not None:
+                keep &= filter_expr(out, self.include)
+            if self.exclude is not None:
+                keep &= filter_expr(out, self.exclude, exclude=True)
+            out = out.take(keep)
+        return out
 
     def empty(self) -> VariantTable:
         self.buffer.clear()
