@@ -17,6 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..filters import (
+    is_called_calls,
+    is_hemizygous_calls,
+    is_het_calls,
+    is_hom_alt_calls,
+    is_hom_ref_calls,
+)
 from ..table import VariantTable
 
 __all__ = ["sample_summary"]
@@ -34,7 +41,8 @@ def sample_summary(table: VariantTable) -> pd.DataFrame:
     called, missing_gt
         Calls with every allele called / with any allele missing (``0/.`` counts as missing).
     het, hom_alt, hom_ref
-        Genotype states for the row's ALT allele (``1/2`` counts as het for each ALT).
+        Genotype states for the row's ALT allele (``1/2`` counts as het for each ALT;
+        a haploid ``1`` counts as hom_alt), from :mod:`gmsvar.filters`.
     pass_filter
         Calls at rows whose FILTER is PASS.
     depth_median, depth_mean
@@ -45,15 +53,10 @@ def sample_summary(table: VariantTable) -> pd.DataFrame:
         Transition/transversion ratio of SNV rows carrying the ALT (whole-exome ~2.8-3.0;
         whole-genome ~2.0-2.1).
     """
-    gt = table["call_genotype"]
-    valid = gt != -2
-    n_alleles = valid.sum(axis=2)
-    n_alt = ((gt == 1) & valid).sum(axis=2)
-    n_missing = ((gt == -1) & valid).sum(axis=2)
-    called = (n_missing == 0) & (n_alleles > 0)
-    het = called & (n_alt > 0) & (n_alt < n_alleles)
-    hom_alt = called & (n_alt == n_alleles)
-    hom_ref = called & (n_alt == 0)
+    called = is_called_calls(table)
+    het = is_het_calls(table)
+    hom_alt = is_hom_alt_calls(table) | is_hemizygous_calls(table)
+    hom_ref = is_hom_ref_calls(table)
     dp = table["call_depth"].astype(float)
     dp[dp < 0] = np.nan
     vaf = table["call_vaf"].astype(float)
@@ -74,7 +77,7 @@ def sample_summary(table: VariantTable) -> pd.DataFrame:
                 "sample": name,
                 "allele_rows": len(table),
                 "called": int(called[:, j].sum()),
-                "missing_gt": int((n_missing[:, j] > 0).sum()),
+                "missing_gt": int((~called[:, j]).sum()),
                 "het": int(het[:, j].sum()),
                 "hom_alt": int(hom_alt[:, j].sum()),
                 "hom_ref": int(hom_ref[:, j].sum()),
