@@ -501,7 +501,14 @@ def write_readme() -> Path:
             )
         lines.append("")
     out = RESULTS / "README.md"
-    out.write_text("\n".join(lines))
+    text = "\n".join(lines)
+    # keep the section bench_filter.py maintains (between its markers)
+    old = out.read_text() if out.exists() else ""
+    begin, end = "<!-- bench_filter:begin", "<!-- bench_filter:end -->"
+    if begin in old and end in old:
+        block = begin + old.split(begin, 1)[1].split(end, 1)[0] + end
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    out.write_text(text)
     return out
 
 
