@@ -550,11 +550,12 @@ class _Reader:
         pcols, pprov = popfreq_columns(self.popfreq, merged)
         cols.update(pcols)
         prov.update(pprov)
-        if self.include is not None or self.exclude is not None:
+        filtering = self.include is not None or self.exclude is not None
+        if filtering:
             prov["filter"] = {"include": self.include, "exclude": self.exclude,
                               "semantics": "bcftools view -i/-e, evaluated per allele row"}
         out = table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
-        if self.include is not None or self.exclude is not None:
+        if filtering:
             from ..filters import filter_expr
 
             keep = np.ones(len(out), dtype=bool)
