@@ -673,6 +673,10 @@ def classify(
     pseudo, pseudo_flags = _pseudogene(facts, sp, coding_pos)
     flags.append((pseudo, pseudo_flags))
     not_cls = facts.symbolic.copy()
+    pgx = np.isin(np.asarray(facts.gene, dtype=object),
+                  list(sp.criteria.get("pharmacogenes", ()))) & ~facts.symbolic
+    not_cls |= pgx
+    flag(pgx, "pharmacogenomic_gene")
     flag(facts.symbolic, "symbolic_allele")
     flag(~facts.annotated & ~facts.symbolic, "no_annotation")
     flag((facts.build == "unknown") & facts.annotated, "build_unknown")
@@ -757,6 +761,8 @@ def classify(
                 "provisional points shown",
             ),
             (facts.symbolic, "not classified: symbolic/structural allele"),
+            (pgx, "not classified: pharmacogene - ACMG/AMP disease classification does not apply to "
+                  "drug-response alleles (see the pharmacogenomic finding; CPIC/DPWG guidance)"),
         ],
         n,
         " || ",
