@@ -70,10 +70,42 @@ def example_path(name: str) -> str:
     return str(path)
 
 
+#: Heavier parts of the API, imported on first use so ``import gmsvar`` stays quick:
+#: name -> (module, attribute or None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "classify": ("gmsvar.classify", None),  # a callable module: gmsvar.classify(table)
+    "find_actionable": ("gmsvar.actionable", "find_actionable"),
+    "cascade": ("gmsvar.actionable", "cascade"),
+    "interpret": ("gmsvar.pipeline", "interpret"),
+    "Interpretation": ("gmsvar.report.result", "Interpretation"),
+    "run_cohort": ("gmsvar.cohort", "run_cohort"),
+    "CohortResult": ("gmsvar.cohort", "CohortResult"),
+    "reanalyse": ("gmsvar.cohort", "reanalyse"),
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import the heavier API members (:data:`_LAZY`) on first access."""
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gmsvar' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "INT_MISSING",
     "TEST_DIRECTORY_EDITION",
     "BuildMismatchError",
+    "CohortResult",
     "Confidence",
     "ContigMismatchError",
     "ExpressionError",
@@ -83,6 +115,7 @@ __all__ = [
     "IndexMissingError",
     "Inheritance",
     "InputError",
+    "Interpretation",
     "Interval",
     "KnowledgeBaseError",
     "Panel",
@@ -99,19 +132,25 @@ __all__ = [
     "VcfFormatError",
     "VcfMetadata",
     "__version__",
+    "cascade",
     "check_vcf",
+    "classify",
     "concat",
     "diff_panels",
     "example_path",
     "filter_expr",
     "filters",
+    "find_actionable",
     "in_panel",
+    "interpret",
     "iter_vcf",
     "load_panel",
     "load_table",
     "lookup_test",
     "read_vcf",
+    "reanalyse",
     "required_columns",
+    "run_cohort",
     "test_directory",
     "validate_vcf",
 ]
