@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m gmsvar demo
+	$(PY) -m gmsvar demo --out demo-out
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/bench_read.py
 	$(PY) benchmarks/bench_filter.py
+	$(PY) benchmarks/bench_cohort.py
+	$(PY) benchmarks/classification/evaluate.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Command line: ``gmsvar <verb>`` (also ``python -m gmsvar``).
 
 Verbs: ``interpret``, ``filter``, ``classify``, ``actionable``, ``panels``
-(``list``/``show``/``fetch``/``diff``), ``tests``, ``cohort``, ``bench``, ``summary``
+(``list``/``show``/``fetch``/``diff``), ``tests``, ``cohort``, ``reanalyse``, ``bench``, ``summary``
 and ``demo``. Data goes to stdout or ``-o``; logs and progress to stderr (progress
 only on a terminal). Exit codes: 0 ok, 1 a gmsvar error (bad input, panel
 problem...), 2 usage error. Every verb's ``--help`` ends with an example.

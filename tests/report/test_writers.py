@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gmsvar.errors import InputError
@@ -202,6 +202,8 @@ def test_read_tsv__not_gmsvar_is_input_error(tmp_path: Path) -> None:
 
 
 @settings(max_examples=40, deadline=None)
+@example([" "])  # a whitespace-only one-column row was once read back as a blank line
+@example(["", None, "x"])
 @given(
     st.lists(
         st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)),

@@ -401,6 +401,7 @@ def read_tsv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]
     # lineterminator="\n": a bare CR inside a value is data (csv quoting only covers \n)
     df = pd.read_csv(path, sep="\t", skiprows=n_meta, dtype=object, keep_default_na=False,
                      na_values=[NA_TOKEN], quoting=0, comment=None, lineterminator="\n",
+                     skip_blank_lines=False,  # a one-column row may be "" or " "
                      encoding="utf-8", encoding_errors="surrogateescape")
     return _restore_frame(df, dtypes), json.loads(meta["gmsvar_provenance"])
 
