@@ -111,6 +111,9 @@ def test_main__interpret_to_dir_and_stdout(tmp_path: Path, capsys: pytest.Captur
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lynch_germline.json",
                                                           "lynch_germline.variants.tsv"]
     capsys.readouterr()
+    assert main(["interpret", src, "--test", "R210", "-q"]) == 0  # -q/-v also after the verb
+    captured = capsys.readouterr()
+    assert captured.err == ""
     assert main(["interpret", src, "--test", "R210"]) == 0
     out = capsys.readouterr().out
     assert ("MLH1" in out and "classification" in out.splitlines()[0]) or "classification" in out

@@ -64,10 +64,20 @@ _EPILOG = {
 _FORMATS = ("tsv", "json", "parquet", "vcf", "html", "fhir")
 
 
+def _verbosity() -> argparse.ArgumentParser:
+    """``-v``/``-q`` accepted after the verb too (SUPPRESS keeps the top-level value)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log progress to stderr")
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="only errors on stderr")
+    return p
+
+
 def _parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         name, help=help_text, description=help_text, epilog=_EPILOG.get(name),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_verbosity()])
     return p
 
 
