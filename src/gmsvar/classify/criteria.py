@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .combine import BENIGN, PATHOGENIC
 from .spec import STRENGTHS
 
 __all__ = [
@@ -49,34 +50,7 @@ __all__ = [
 ]
 
 #: Output criterion columns, in ACMG order (PP5/BP6 are not used under ACGS 2020).
-CODES: tuple[str, ...] = (
-    "PVS1",
-    "PS1",
-    "PS2",
-    "PS3",
-    "PS4",
-    "PM1",
-    "PM2",
-    "PM3",
-    "PM4",
-    "PM5",
-    "PM6",
-    "PP1",
-    "PP2",
-    "PP3",
-    "PP4",
-    "BA1",
-    "BS1",
-    "BS2",
-    "BS3",
-    "BS4",
-    "BP1",
-    "BP2",
-    "BP3",
-    "BP4",
-    "BP5",
-    "BP7",
-)
+CODES: tuple[str, ...] = (*PATHOGENIC, *BENIGN)
 
 NONE, SUPPORTING, MODERATE, STRONG, VERY_STRONG, STAND_ALONE = range(6)
 
