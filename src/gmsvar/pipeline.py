@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -41,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._checksum import file_sha256
 from .errors import IndexMissingError, InputError, KnowledgeBaseError
 from .filters._common import genotype_classes
 from .io import read_vcf
@@ -78,14 +78,6 @@ def load_settings() -> dict[str, Any]:
         if key not in doc:  # pragma: no cover - broken installation
             raise KnowledgeBaseError(f"gmsvar/data/interpret/settings.json lacks {key!r}")
     return doc
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class _PanelRegions:
@@ -329,7 +321,7 @@ def interpret_table(
     meta = table.meta
     checksum: dict[str, Any] = {"path": source, "sha256": None, "size_bytes": None}
     if source is not None and os.path.exists(source):
-        checksum.update(sha256=_sha256(source), size_bytes=os.path.getsize(source))
+        checksum.update(sha256=file_sha256(source), size_bytes=os.path.getsize(source))
     from . import __version__
 
     provenance: dict[str, Any] = {

@@ -42,6 +42,8 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
+from .._checksum import file_sha256
+
 __all__ = [
     "ERROR_FILE",
     "PROVENANCE_FILE",
@@ -90,18 +92,6 @@ def safe_sample_name(sample: str) -> str:
 def sample_dir(out_dir: str | os.PathLike[str], sample: str) -> Path:
     """``out_dir/samples/<safe-sample>``."""
     return Path(out_dir) / SAMPLES_DIR / safe_sample_name(sample)
-
-
-def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 22) -> str:
-    """Hex SHA-256 of a file, read in 4 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(chunk)
-            if not block:
-                break
-            h.update(block)
-    return h.hexdigest()
 
 
 @contextlib.contextmanager
