@@ -14,7 +14,8 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 22) -> str:
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = os.path.join(d, "x")
-    ...     _ = open(p, "wb").write(b"abc")
+    ...     with open(p, "wb") as fh:
+    ...         _ = fh.write(b"abc")
     ...     file_sha256(p)[:16]
     'ba7816bf8f01cfea'
     """
