@@ -294,7 +294,11 @@ class Interpretation:
             vs = v[v["sample"].astype(str) == s]
             fs = f[f["sample"].astype(str) == s] if "sample" in f.columns else f.iloc[:0]
             parts = []
-            if "classification" in vs.columns and len(vs):
+            if "somatic_tier" in vs.columns and len(vs):
+                counts = vs["somatic_tier"].replace("", "not tiered").value_counts()
+                parts = [f"tier {_plain(c, 12)} {int(n)}" if c != "not tiered" else f"not tiered {int(n)}"
+                         for c, n in sorted(counts.items(), key=lambda kv: str(kv[0]))]
+            elif "classification" in vs.columns and len(vs):
                 counts = vs["classification"].value_counts()
                 parts = [f"{_CLASS_ABBREV.get(str(c), _plain(c, 20))} {int(n)}"
                          for c, n in sorted(counts.items(), key=lambda kv: list(_CLASS_ABBREV).index(kv[0])
