@@ -39,13 +39,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["INT_MISSING", "FieldDef", "VariantTable", "VcfMetadata", "concat"]
 
@@ -374,6 +376,7 @@ class VariantTable:
         Categorical columns are decoded to strings; genotypes are rendered as
         VCF strings (``0/1``, ``1|0``, ``./.``) in ``call_genotype``.
         """
+        import pandas as pd
         n, s = len(self), self.n_samples
         variant: dict[str, Any] = {}
         for k, v in self._columns.items():

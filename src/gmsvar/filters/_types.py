@@ -6,7 +6,6 @@ Codes are bit flags so ``TYPE~"snp"`` can test membership like bcftools.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["TYPE_CODES", "variant_type_codes"]
 
@@ -71,6 +70,7 @@ def variant_type_codes(ref: np.ndarray, alt: np.ndarray) -> np.ndarray:
     >>> variant_type_codes(ref, alt).tolist()
     [2, 8, 16, 4, 64, 32]
     """
+    import pandas as pd
     n = len(ref)
     out = np.zeros(n, dtype=np.int8)
     if n == 0:

@@ -32,7 +32,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from ..errors import InputError
 from ..regions import strip_chr
@@ -258,6 +257,7 @@ def _group_ids(*keys: np.ndarray) -> np.ndarray:
     Each key is factorized (hashing, no sort) and the codes are combined into one
     int64, re-factorizing after every step so the combined code never overflows.
     """
+    import pandas as pd
     ids = np.zeros(len(keys[0]), dtype=np.int64)
     for key in keys:
         codes = pd.factorize(np.asarray(key))[0].astype(np.int64)

@@ -35,7 +35,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
 from ..table import VariantTable
@@ -260,6 +259,7 @@ def lod_vaf_calls(
     >>> lod_vaf_calls(t, min_alt_reads=3).round(5).tolist()
     [[0.00628, 0.00063, nan]]
     """
+    import pandas as pd
     _check_prob("power", power)
     k = max(int(min_alt_reads), 1)
     dp = _depth(table, "lod_vaf_calls")
@@ -283,6 +283,7 @@ def lod_vaf_calls(
 
 def _tail_unique(k: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
     """binomial_tail over unique (k, n) pairs only (many calls share depths)."""
+    import pandas as pd
     k64, n64 = k.astype(np.int64), n.astype(np.int64)
     width = int(n64.max(initial=0)) + 1
     codes, uniq = pd.factorize(k64 * width + n64)  # hashing: no sort of millions of calls

@@ -489,11 +489,13 @@ class _Entry:
 
 
 class _Parsed:
-    __slots__ = ("entries", "refs")
+    __slots__ = ("entries", "one_allele", "refs")
 
     def __init__(self, entries: list[_Entry], refs: int) -> None:
         self.entries = entries
         self.refs = refs
+        # all entries name the same Allele (or none): a single-ALT record takes them all
+        self.one_allele = len({e.allele for e in entries}) <= 1
 
 
 def _parse(kind: AnnotationKind, lay: _Layout, raw: str) -> _Parsed:
@@ -614,7 +616,7 @@ def _assign(
             for i in hits or (real if n_alt > 1 else [0]):
                 out[i].append(e)
         return out
-    if n_alt == 1 and len({e.allele for e in entries}) <= 1:
+    if n_alt == 1 and parsed.one_allele:
         out[0] = list(entries)
         return out
     matcher = _Matcher(kind, ref_u, alts_u)
@@ -650,6 +652,10 @@ def _codes(values: Sequence[str | None], labels: list[str]) -> np.ndarray:
             labels.append(v)
         out[i] = code
     return out
+
+
+def _as_list(values: Any) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def _obj(values: Sequence[Any]) -> np.ndarray:
@@ -727,22 +733,30 @@ def annotate(
     prev: tuple[Any, Any, Any, Any] | None = None
     prev_a = -1
     per_allele: list[list[_Entry]] = []
-    aidx = np.asarray(allele_index)
+    # Python lists: indexing them is much cheaper than indexing numpy arrays per row
+    raw_l, ref_l, alts_l = _as_list(raw), _as_list(ref), _as_list(site_alts)
+    aidx = np.asarray(allele_index).tolist()
+    pos_l = None if position is None else np.asarray(position).tolist()
+    not_bcsq = kind != "BCSQ"
     for i in range(n):
-        r = raw[i]
+        r = raw_l[i]
         a = int(aidx[i]) - 1
         if not isinstance(r, str) or r in _MISSING:
             prev = None
             continue
-        pos = None if position is None else int(position[i])
-        key = (r, ref[i], site_alts[i], pos)
+        pos = None if pos_l is None else int(pos_l[i])
+        key = (r, ref_l[i], alts_l[i], pos)
         same = prev is not None and key == prev
         if not same:
             parsed = parsed_cache.get(r)
             if parsed is None:
                 parsed = parsed_cache[r] = _parse(kind, lay, r)
-            # matching depends only on (raw, REF, ALTs, POS): reuse it for the record's rows
-            per_allele = _assign(kind, parsed, str(ref[i]), tuple(site_alts[i]), pos, counts)
+            alts_i = tuple(alts_l[i])
+            if not_bcsq and len(alts_i) == 1 and parsed.one_allele:
+                per_allele = [parsed.entries]  # what _assign returns for this case
+            else:
+                # matching depends only on (raw, REF, ALTs, POS): reuse it for the record's rows
+                per_allele = _assign(kind, parsed, str(ref_l[i]), alts_i, pos, counts)
             prev = key
         if not same or a <= prev_a:  # first row of a record
             counts.refs += parsed_cache[r].refs
@@ -751,10 +765,14 @@ def annotate(
         if not ents:
             continue
         ann.extend(ents)
-        ann_var.extend([i] * len(ents))
-        best = min(ents, key=lambda e: e.ckey)
-        chosen[i] = best
-        worst[i] = min(ents, key=lambda e: e.wkey)
+        if len(ents) == 1:
+            ann_var.append(i)
+            best = chosen[i] = worst[i] = ents[0]
+        else:
+            ann_var.extend([i] * len(ents))
+            best = min(ents, key=lambda e: e.ckey)
+            chosen[i] = best
+            worst[i] = min(ents, key=lambda e: e.wkey)
         tier = best.ckey[1]
         choice[i] = ("only" if len(ents) == 1 and tier == 3 else TRANSCRIPT_CHOICES[tier])
 

@@ -258,6 +258,9 @@ def read_vcf(
         :func:`gmsvar.filter_expr`) applied to each chunk while reading. Unless ``info``
         is given, only the INFO fields the expressions need are read, and the FORMAT
         fields they name are added to ``format``. Both may be given (a row must pass both).
+        When the expressions use no annotation (CSQ/ANN/BCSQ) field, they are evaluated
+        before the annotation is parsed, so only passing rows are annotated (the
+        annotation provenance counts and warnings then describe those rows).
 
     Returns
     -------
@@ -349,6 +352,10 @@ class _Reader:
         self.spec = specs[0] if specs else None
         ann_ids = [s.info_id for s in specs]
         self.include, self.exclude = include, exclude
+        # Filter before the annotation is parsed when the expressions read only fields the
+        # record buffer fills (fixed columns, INFO fields other than the annotation, FORMAT):
+        # annotate() and popfreq then run on the rows that pass, not on every row read.
+        self.prefilter = False
         if include is not None or exclude is not None:
             from ..filters import required_columns
 
@@ -357,6 +364,10 @@ class _Reader:
             for expr in (include, exclude):
                 if expr is not None:
                     needed |= required_columns(expr, defs)  # raises ExpressionError early
+            self.prefilter = all(
+                (n.startswith("INFO/") and n[5:] not in ann_ids) or n.startswith("FORMAT/")
+                for n in needed
+            )
             need_info = sorted(n[5:] for n in needed if n.startswith("INFO/") and n[5:] in header.info)
             need_fmt = sorted(n[7:] for n in needed if n.startswith("FORMAT/") and n[7:] != "GT"
                               and n[7:] in header.format)
@@ -534,6 +545,12 @@ class _Reader:
         from .annotations import annotate
         from .popfreq import popfreq_columns
 
+        filtering = self.include is not None or self.exclude is not None
+        if filtering and self.prefilter:
+            keep = self._keep(table)
+            if not keep.all():
+                table = table.take(keep)
+                extras = {k: v[keep] for k, v in extras.items()}
         cats: dict[str, Any] = {}
         cols: dict[str, Any] = {}
         prov = dict(table.meta.provenance)
@@ -550,21 +567,24 @@ class _Reader:
         pcols, pprov = popfreq_columns(self.popfreq, merged)
         cols.update(pcols)
         prov.update(pprov)
-        filtering = self.include is not None or self.exclude is not None
         if filtering:
             prov["filter"] = {"include": self.include, "exclude": self.exclude,
                               "semantics": "bcftools view -i/-e, evaluated per allele row"}
         out = table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
-        if filtering:
-            from ..filters import filter_expr
-
-            keep = np.ones(len(out), dtype=bool)
-            if self.include is not None:
-                keep &= filter_expr(out, self.include)
-            if self.exclude is not None:
-                keep &= filter_expr(out, self.exclude, exclude=True)
-            out = out.take(keep)
+        if filtering and not self.prefilter:
+            out = out.take(self._keep(out))
         return out
+
+    def _keep(self, table: VariantTable) -> np.ndarray:
+        """Rows of ``table`` that pass ``include`` and not ``exclude``."""
+        from ..filters import filter_expr
+
+        keep = np.ones(len(table), dtype=bool)
+        if self.include is not None:
+            keep &= filter_expr(table, self.include)
+        if self.exclude is not None:
+            keep &= filter_expr(table, self.exclude, exclude=True)
+        return keep
 
     def empty(self) -> VariantTable:
         self.buffer.clear()

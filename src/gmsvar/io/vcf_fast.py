@@ -41,7 +41,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..table import INT_MISSING, FieldDef
 from .blocks import DenseInfo, RecordBlock
@@ -271,6 +270,7 @@ class _Keys:
     _MIX = _U64(0x9E3779B97F4A7C15)
 
     def __init__(self, keys: Sequence[str]) -> None:
+        import pandas as pd
         self.keys = list(keys)
         enc = [k.encode() for k in self.keys]
         self.maxlen = max((len(e) for e in enc), default=0)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 
 from ..table import INT_MISSING
 
@@ -323,6 +322,7 @@ def factorize(tb: TextBlock, starts: np.ndarray, ends: np.ndarray) -> tuple[list
     Segments of up to 24 bytes are compared as words, so only one string per
     distinct value is created.
     """
+    import pandas as pd
     lens = ends - starts
     if len(lens) == 0:
         return [], np.zeros(0, dtype=np.int32)

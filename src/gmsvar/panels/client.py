@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-import requests
-
 from ..errors import (
     GmsvarWarning,
     InputError,
@@ -46,6 +44,7 @@ from .model import Panel, _parse_datetime, iter_test_codes
 from .snapshots import load_snapshot
 
 if TYPE_CHECKING:
+    import requests
     import requests_cache
 
 __all__ = [
@@ -247,6 +246,7 @@ class PanelAppClient:
 
     def _cached(self, url: str, params: Mapping[str, str] | None) -> requests.Response | None:
         """The cached response for a request, whatever its age; ``None`` if not cached."""
+        import requests
         session = self._open()
         req = session.prepare_request(requests.Request("GET", url, params=params))
         try:
@@ -259,6 +259,7 @@ class PanelAppClient:
             return None
 
     def _forget(self, url: str, params: Mapping[str, str] | None) -> None:
+        import requests
         session = self._open()
         req = session.prepare_request(requests.Request("GET", url, params=params))
         session.cache.delete(session.cache.create_key(req))
@@ -273,6 +274,7 @@ class PanelAppClient:
         return min(max(delay, 0.0), self.max_backoff)
 
     def _send(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
+        import requests
         last: str = "no attempt"
         last_err: BaseException | None = None
         rebuilt = False

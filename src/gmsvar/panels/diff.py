@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .model import Confidence, Inheritance, Panel, PanelEntity
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ChangeKind", "EntityChange", "PanelDiff", "diff_panels"]
 
@@ -107,6 +108,7 @@ class PanelDiff:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per change, with both panel versions in every row (report edge)."""
+        import pandas as pd
         rows: list[dict[str, Any]] = []
         for c in self.changes:
             rows.append({

@@ -32,11 +32,12 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UnknownTestError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "TEST_DIRECTORY_EDITION",
@@ -144,6 +145,7 @@ class TestDirectoryEntry:
 
 @functools.lru_cache(maxsize=1)
 def _frame() -> pd.DataFrame:
+    import pandas as pd
     path = resources.files("gmsvar") / "data" / "test_directory.tsv"
     with path.open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)
@@ -160,6 +162,7 @@ def _split(value: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _entries() -> dict[str, TestDirectoryEntry]:
+    import pandas as pd
     df = _frame()
     tests: dict[str, TestDirectoryEntry] = {}
     by_ci: dict[str, list[TestDirectoryEntry]] = {}

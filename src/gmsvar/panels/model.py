@@ -30,12 +30,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, IntEnum
-from typing import Any, Literal, TypeAlias
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..errors import GmsvarWarning, InputError, PanelError
 from ..regions import Interval, merge_intervals, strip_chr
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Build",
@@ -509,6 +510,7 @@ class Panel:
     # -- export --------------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """One row per entity: type, name, HGNC id, rating, inheritance, coordinates."""
+        import pandas as pd
         rows = []
         for e in self.entities:
             g37, g38 = e.grch37, e.grch38

@@ -31,8 +31,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from ..errors import PanelError, PanelNotFound
 from ..regions import Interval
 from .directory import (
@@ -238,6 +236,7 @@ def panelapp_index() -> dict[int, PanelIndexEntry]:
 
 @functools.lru_cache(maxsize=1)
 def _index_cached() -> dict[int, PanelIndexEntry]:
+    import pandas as pd
     item = _package_dir() / "panelapp_index.tsv"
     with item.open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)
@@ -259,6 +258,7 @@ def _tagged(code: str) -> list[int]:
 # -- gene-list pseudo-panels -------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _gene_coordinates() -> dict[str, dict[str, str]]:
+    import pandas as pd
     item = resources.files("gmsvar") / "data" / "test_directory_gene_coordinates.tsv"
     with item.open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)

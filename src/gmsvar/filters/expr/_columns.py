@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...table import FieldDef, VariantTable
 from ..errors import ExpressionError
@@ -74,6 +73,7 @@ def explode(data: np.ndarray, text: bool) -> np.ndarray:
 
     Uses pandas ``explode`` (one row per element, in C) rather than a Python loop.
     """
+    import pandas as pd
     cells = pd.Series(data[..., 0].ravel(), dtype=object)
     exploded = cells.explode()
     rows = np.asarray(exploded.index, dtype=np.intp)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...table import INT_MISSING, VariantTable
 from .._common import genotype_classes_from
@@ -651,6 +650,7 @@ def _text_eq(a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
 
 
 def _is_missing(data: np.ndarray) -> np.ndarray:
+    import pandas as pd
     if data.dtype == object:
         if not data.size:
             return np.zeros(data.shape, dtype=bool)
@@ -661,6 +661,7 @@ def _is_missing(data: np.ndarray) -> np.ndarray:
 
 def _map_unique(data: np.ndarray, fn: Any, dtype: Any = bool) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``fn`` once per distinct non-missing cell; return (values, missing) like ``data``."""
+    import pandas as pd
     flat = data.ravel()
     if flat.size == 0:
         return np.zeros(data.shape, dtype=dtype), np.zeros(data.shape, dtype=bool)
