@@ -453,20 +453,11 @@ def lof_mechanisms(genes: Sequence[str], spec: str = "acgs2020") -> tuple[dict[s
 
 # -- provenance -------------------------------------------------------------------------------
 def machine() -> dict[str, Any]:
-    model = "unknown"
-    with open("/proc/cpuinfo") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_kb = 0
-    with open("/proc/meminfo") as fh:
-        for line in fh:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return {"nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
-            "cpu_model": model, "ram_gb": round(mem_kb / 2**20, 1),
-            "platform": platform.platform(), "loadavg_1m": os.getloadavg()[0]}
+    """The read benchmark's machine record, plus the 1-minute load at the time of the run."""
+    sys.path.insert(0, str(HERE.parent))
+    from bench_read import machine as bench_machine
+
+    return {**bench_machine(), "loadavg_1m": os.getloadavg()[0]}
 
 
 def versions() -> dict[str, str]:
