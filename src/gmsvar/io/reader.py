@@ -426,9 +426,10 @@ class _Reader:
         self.buffer = RecordBuffer(self.meta, info_fields, fmt_fields, ann_ids, plan)
         self.fast_reason: str | None = None
         self.fast_plan: FastPlan | None = None
+        #: compiled record-level prefilter for the fast backend (None: tokenise every record)
+        self.fast_prefilter: object | None = None
         if backend == "fast":
             self.fast_reason = ("BCF input" if self.kind == "bcf"
-                                else "region query through the index" if self.intervals is not None
                                 else "FORMAT/GT requested as a raw field" if "GT" in fmt_fields
                                 else None)
             column = {name: 9 + i for i, name in enumerate(header.samples)}
@@ -487,7 +488,8 @@ class _Reader:
         if reason is None:
             assert self.fast_plan is not None
             try:
-                for block in fast_blocks(self.path, self.kind, self.fast_plan):
+                for block in fast_blocks(self.path, self.kind, self.fast_plan,
+                                         prefilter=self.fast_prefilter, intervals=self.intervals):
                     lo = 0
                     while lo < len(block):
                         take = min(len(block) - lo, chunk_size - len(buf))

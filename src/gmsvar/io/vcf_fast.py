@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..regions import Interval
 from ..table import INT_MISSING, FieldDef
 from .blocks import DenseInfo, RecordBlock
 from .vcf_tokens import (
@@ -224,16 +225,21 @@ def _line_blocks(pieces: Iterator[bytes], target: int) -> Iterator[list[bytes | 
 
 def fast_blocks(
     path: str, kind: str, plan: FastPlan, *, block_bytes: int | None = None,
-    threads: int | None = None,
+    threads: int | None = None, prefilter: object | None = None,
+    intervals: Sequence[Interval] | None = None,
 ) -> Iterator[RecordBlock]:
     """Parse a VCF / VCF.gz / VCF.bgz file into :class:`RecordBlock` objects, in order.
 
     Blocks of about ``block_bytes`` (default :data:`BLOCK_BYTES`) are tokenised by
     ``threads`` (default :data:`THREADS`) worker threads while the caller consumes
-    earlier ones.
+    earlier ones. ``prefilter`` (a compiled record-level prefilter, or None) lets
+    records that cannot pass the reader's filters be dropped before tokenising;
+    ``intervals`` (merged, sorted) restricts the read to those regions through the index.
     """
     block_bytes = block_bytes or BLOCK_BYTES
     threads = THREADS if threads is None else threads
+    if intervals is not None:
+        raise FastUnsupported("region query through the index")
     if kind == "vcf.bgz":
         pieces = _bgzf_pieces(path)
     elif kind == "vcf.gz":
