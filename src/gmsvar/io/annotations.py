@@ -664,6 +664,184 @@ def _obj(values: Sequence[Any]) -> np.ndarray:
     return out
 
 
+class _Pool:
+    """Annotation entries as parallel columns (one item per entry), for :func:`annotate`.
+
+    Built in bulk from the entry texts (:meth:`from_texts`, the common single-ALT
+    case) or from parsed :class:`_Entry` objects (:meth:`from_entries`, everything
+    else); both give the values :class:`_Entry` computes.
+    """
+
+    _LISTS = ("biotype", "canonical", "consequence", "exon", "gene", "hgvsc", "hgvsp", "impact",
+              "intron", "label", "mane", "rank", "sort_rank", "star", "tier", "transcript")
+
+    def __init__(self, n_fields: int) -> None:
+        self.values: np.ndarray = np.empty((0, n_fields), dtype=object)
+        self.biotype: list[str | None] = []
+        self.canonical: list[bool] = []
+        self.consequence: list[str | None] = []
+        self.exon: list[str | None] = []
+        self.gene: list[str | None] = []
+        self.hgvsc: list[str | None] = []
+        self.hgvsp: list[str | None] = []
+        self.impact: list[str | None] = []
+        self.intron: list[str | None] = []
+        self.label: list[str | None] = []
+        self.mane: list[bool] = []
+        self.rank: list[int] = []
+        self.sort_rank: list[int] = []
+        self.star: list[bool] = []
+        self.tier: list[int] = []
+        self.transcript: list[str | None] = []
+
+    @classmethod
+    def from_entries(cls, entries: list[_Entry], n_fields: int) -> _Pool:
+        pool = cls(n_fields)
+        for name in cls._LISTS:
+            if name not in ("sort_rank", "tier"):
+                setattr(pool, name, [getattr(e, name) for e in entries])
+        pool.tier = [e.ckey[1] for e in entries]
+        pool.sort_rank = [e.ckey[2] for e in entries]
+        if entries:
+            pool.values = np.empty((len(entries), n_fields), dtype=object)
+            pool.values[:] = [e.values for e in entries]
+        return pool
+
+    @classmethod
+    def from_texts(cls, kind: AnnotationKind, lay: _Layout, texts: list[str]) -> tuple[
+            _Pool, list[str]]:
+        """Entries of VEP/SnpEff entry texts (no BCSQ); also returns each entry's Allele.
+
+        Values are computed once per distinct sub-field value, not once per entry.
+        """
+        n = lay.n
+        pool = cls(n)
+        mat = np.empty((len(texts), n + 1), dtype=object)
+        # one split for all entries: entry ends become '\x1f' fields, which must fall every n+1
+        parts = "|\x1f|".join(texts).split("|") if texts else []
+        flat = np.empty(len(parts), dtype=object)
+        flat[:] = parts
+        ends = flat[n :: n + 1]
+        if (len(parts) == len(texts) * (n + 1) - 1 and parts.count("\x1f") == len(texts) - 1
+                and (ends == "\x1f").all()):
+            mat[:, :n] = np.append(flat, "\x1f").reshape(len(texts), n + 1)[:, :n]
+        elif texts:  # some entry has more or fewer sub-fields than the header: pad or cut
+            fields = [t.split("|") for t in texts]
+            for k, f in enumerate(fields):
+                if len(f) != n:
+                    fields[k] = f[:n] if len(f) > n else f + [""] * (n - len(f))
+            mat[:, :n] = fields
+        mat[:, n] = ""  # index -1 (sub-field absent from the header) reads as missing
+        pool.values = mat[:, :n]
+
+        def col(j: int) -> list[str]:
+            out: list[str] = mat[:, j].tolist()
+            return out
+
+        def per_value(values: list[str], fn: Any) -> list[Any]:
+            cache = {v: fn(v) for v in set(values)}
+            return [cache[v] for v in values]
+
+        missing = _MISSING
+
+        def allele_of(v: str) -> str:
+            if kind == "ANN" and "-" in v[1:]:
+                v = v.split("-", 1)[0]
+            return "" if v in missing else v.upper()
+
+        def text_or_none(values: list[str]) -> list[str | None]:
+            return [None if v in missing else v for v in values]
+
+        alleles = per_value(col(lay.allele), allele_of)
+        cons_text = col(lay.csq)
+        mapped = per_value(cons_text, lambda v: (None, -1, None, None) if v in missing
+                           else _map_consequence(kind, v))
+        pool.consequence = [m[0] for m in mapped]
+        pool.rank = [m[1] for m in mapped]
+        pool.label = [m[2] for m in mapped]
+        pool.impact = [m[3] if v in missing else v for m, v in zip(mapped, col(lay.impact),
+                                                                      strict=True)]
+        pool.gene = text_or_none(col(lay.gene))
+        pool.transcript = text_or_none(col(lay.transcript))
+        pool.biotype = text_or_none(col(lay.biotype))
+        pool.hgvsc = [None if v in missing else unquote(v) if "%" in v else v
+                      for v in col(lay.hgvsc)]
+        pool.hgvsp = [None if v in missing else unquote(v) if "%" in v else v
+                      for v in col(lay.hgvsp)]
+        pool.exon = text_or_none(col(lay.exon))
+        pool.intron = text_or_none(col(lay.intron))
+        if lay.rank_field >= 0:  # SnpEff Rank is the exon or the intron number
+            in_intron = per_value(cons_text, lambda v: bool(
+                {"intron_variant", "conserved_intron_variant"} & set(v.split("&"))))
+            for k, (v, intronic) in enumerate(zip(col(lay.rank_field), in_intron, strict=True)):
+                if intronic:
+                    pool.intron[k] = None if v in missing else v
+                else:
+                    pool.exon[k] = None if v in missing else v
+        pool.mane = [s not in missing or (m not in missing and "plus" not in m.lower())
+                     for s, m in zip(col(lay.mane_select), col(lay.mane), strict=True)]
+        pool.canonical = per_value(col(lay.canonical), lambda v: v.upper() == "YES")
+        pick = per_value(col(lay.pick), lambda v: v == "1")
+        pool.star = [False] * len(texts)
+        pool.sort_rank = [r if r > 0 else _UNKNOWN_RANK for r in pool.rank]
+        pool.tier = [3 if sr >= _FLANKING_RANK else 0 if m else 1 if c else 2 if p else 3
+                     for sr, m, c, p in zip(pool.sort_rank, pool.mane, pool.canonical, pick,
+                                            strict=True)]
+        return pool, alleles
+
+    def extend(self, other: _Pool) -> None:
+        for name in self._LISTS:
+            getattr(self, name).extend(getattr(other, name))
+        self.values = np.concatenate([self.values, other.values])
+
+
+def _simple_records(
+    kind: AnnotationKind, lay: _Layout, raw_l: list[Any], alts_l: list[Any]
+) -> tuple[np.ndarray, _Pool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bulk-parse the rows of single-ALT records whose entries all name one allele.
+
+    Returns (row is simple, pool of their entries, per row: first pool entry, entry count,
+    chosen entry, most severe entry); rows that are not simple are left to the per-row path.
+    """
+    n = len(raw_l)
+    simple = np.zeros(n, dtype=bool)
+    index: dict[str, int] = {}
+    text_of_row = np.full(n, -1, dtype=np.int64)
+    for i, (r, alts) in enumerate(zip(raw_l, alts_l, strict=True)):
+        if isinstance(r, str) and r not in _MISSING and len(alts) == 1:
+            text_of_row[i] = index.setdefault(r, len(index))
+    texts = list(index)
+    counts = np.array([t.count(",") + 1 for t in texts], dtype=np.int64)
+    flat = ",".join(texts).split(",") if texts else []
+    pool, alleles = _Pool.from_texts(kind, lay, flat)
+    starts = np.cumsum(counts) - counts
+    ok = np.ones(len(texts), dtype=bool)
+    if flat:
+        codes: dict[str, int] = {}
+        acode = np.array([codes.setdefault(a, len(codes)) for a in alleles], dtype=np.int64)
+        one_allele = (np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts))
+        empty = np.array([e == "" for e in flat], dtype=bool)
+        ok = one_allele & ~np.logical_or.reduceat(empty, starts)
+    # first entry per text by (tier, severity) and by severity alone; ties: first written
+    group = np.repeat(np.arange(len(texts)), counts)
+    sort_rank = np.asarray(pool.sort_rank, dtype=np.int64)
+    order_c = np.lexsort((np.arange(len(flat)), sort_rank,
+                          np.asarray(pool.tier, dtype=np.int64), group))
+    order_w = np.lexsort((np.arange(len(flat)), sort_rank, group))
+    chosen_t, worst_t = order_c[starts], order_w[starts]
+    rows = text_of_row >= 0
+    rows[rows] = ok[text_of_row[rows]]
+    simple[rows] = True
+    t = text_of_row[rows]
+    first = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    chosen = np.full(n, -1, dtype=np.int64)
+    worst = np.full(n, -1, dtype=np.int64)
+    first[rows], count[rows] = starts[t], counts[t]
+    chosen[rows], worst[rows] = chosen_t[t], worst_t[t]
+    return simple, pool, first, count, chosen, worst
+
+
 def annotate(
     spec: AnnotationSpec,
     raw: np.ndarray,
@@ -672,6 +850,7 @@ def annotate(
     allele_index: np.ndarray,
     *,
     position: np.ndarray | None = None,
+    _vectorise: bool = True,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
     """Parse one chunk's annotation strings into variant and annotation columns.
 
@@ -724,26 +903,33 @@ def annotate(
     lay = _Layout(spec)
     so = load_so_table()
     counts = _Counts()
-    parsed_cache: dict[str, _Parsed] = {}
-    chosen: list[_Entry | None] = [None] * n
-    worst: list[_Entry | None] = [None] * n
-    choice: list[str | None] = [None] * n
-    ann_var: list[int] = []
-    ann: list[_Entry] = []
-    prev: tuple[Any, Any, Any, Any] | None = None
-    prev_a = -1
-    per_allele: list[list[_Entry]] = []
     # Python lists: indexing them is much cheaper than indexing numpy arrays per row
     raw_l, ref_l, alts_l = _as_list(raw), _as_list(ref), _as_list(site_alts)
     aidx = np.asarray(allele_index).tolist()
     pos_l = None if position is None else np.asarray(position).tolist()
     not_bcsq = kind != "BCSQ"
+    # Rows of single-ALT records whose entries all name one allele (most rows): parsed in
+    # bulk. Every entry of such a record belongs to its ALT (what _assign returns).
+    if not_bcsq and _vectorise:
+        simple, pool, first, count, chosen, worst = _simple_records(kind, lay, raw_l, alts_l)
+    else:
+        simple, pool = np.zeros(n, dtype=bool), _Pool(lay.n)
+        first, count = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        chosen, worst = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    simple_l = simple.tolist()
+    # the other rows: entries parsed one record at a time and appended to the pool
+    parsed_cache: dict[str, _Parsed] = {}
+    extra: list[_Entry] = []
+    base = len(pool.gene)
+    prev: tuple[Any, Any, Any, Any] | None = None
+    prev_a = -1
+    per_allele: list[list[_Entry]] = []
     for i in range(n):
         r = raw_l[i]
-        a = int(aidx[i]) - 1
-        if not isinstance(r, str) or r in _MISSING:
+        if simple_l[i] or not isinstance(r, str) or r in _MISSING:
             prev = None
             continue
+        a = int(aidx[i]) - 1
         pos = None if pos_l is None else int(pos_l[i])
         key = (r, ref_l[i], alts_l[i], pos)
         same = prev is not None and key == prev
@@ -764,67 +950,86 @@ def annotate(
         ents = per_allele[a] if 0 <= a < len(per_allele) else []
         if not ents:
             continue
-        ann.extend(ents)
-        if len(ents) == 1:
-            ann_var.append(i)
-            best = chosen[i] = worst[i] = ents[0]
-        else:
-            ann_var.extend([i] * len(ents))
-            best = min(ents, key=lambda e: e.ckey)
-            chosen[i] = best
-            worst[i] = min(ents, key=lambda e: e.wkey)
-        tier = best.ckey[1]
-        choice[i] = ("only" if len(ents) == 1 and tier == 3 else TRANSCRIPT_CHOICES[tier])
+        at = base + len(extra)
+        first[i], count[i] = at, len(ents)
+        extra.extend(ents)
+        chosen[i] = at + min(range(len(ents)), key=lambda k: ents[k].ckey)
+        worst[i] = at + min(range(len(ents)), key=lambda k: ents[k].wkey)
+    if extra:
+        pool.extend(_Pool.from_entries(extra, lay.n))
+
+    # annotation rows: each row's entries in written order
+    total = int(count.sum())
+    ann_idx = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(total)
+    ann_var = np.repeat(np.arange(n, dtype=np.int64), count)
+    has = chosen >= 0
+    pick = np.where(has, chosen, 0).tolist()
+    has_l = has.tolist()
+
+    def per_row(values: list[Any], at: list[int] = pick) -> list[Any]:
+        return [values[k] if h else None for k, h in zip(at, has_l, strict=True)]
+
+    def per_ann(values: list[Any]) -> np.ndarray:
+        return _obj(values)[ann_idx] if total else np.empty(0, dtype=object)
+
+    tiers = per_row(pool.tier)
+    count_l = count.tolist()
+    choice = [None if t is None else "only" if c == 1 and t == 3 else TRANSCRIPT_CHOICES[t]
+              for t, c in zip(tiers, count_l, strict=True)]
 
     cols: dict[str, np.ndarray] = {}
     cats: dict[str, np.ndarray] = {}
-    genes = sorted({e.gene for e in chosen if e is not None and e.gene is not None})
-    cols["variant_gene"] = _codes([e.gene if e else None for e in chosen], genes)
+    chosen_gene = per_row(pool.gene)
+    genes = sorted({g for g in chosen_gene if g is not None})
+    cols["variant_gene"] = _codes(chosen_gene, genes)
     cats["variant_gene"] = _obj(genes)
-    cols["variant_transcript"] = _obj([e.transcript if e else None for e in chosen])
+    cols["variant_transcript"] = _obj(per_row(pool.transcript))
     choices = list(TRANSCRIPT_CHOICES)
     cols["variant_transcript_choice"] = _codes(choice, choices)
     cats["variant_transcript_choice"] = _obj(choices)
     labels = list(so.labels)
-    cols["variant_consequence"] = _codes([e.label if e else None for e in chosen], labels)
-    cols["variant_worst_consequence"] = _codes([e.label if e else None for e in worst], labels)
+    cols["variant_consequence"] = _codes(per_row(pool.label), labels)
+    cols["variant_worst_consequence"] = _codes(
+        per_row(pool.label, np.where(has, worst, 0).tolist()), labels)
     cats["variant_consequence"] = _obj(labels)
     cats["variant_worst_consequence"] = _obj(labels)
-    cols["variant_consequence_rank"] = np.array([e.rank if e else -1 for e in chosen],
-                                                dtype=np.int16)
+    rank = np.asarray(pool.rank, dtype=np.int16)
+    cols["variant_consequence_rank"] = np.where(has, rank[pick] if len(rank) else -1,
+                                                -1).astype(np.int16)
     impacts = list(IMPACTS)
-    cols["variant_impact"] = _codes([e.impact if e else None for e in chosen], impacts)
+    cols["variant_impact"] = _codes(per_row(pool.impact), impacts)
     cats["variant_impact"] = _obj(impacts)
-    cols["variant_hgvsc"] = _obj([e.hgvsc if e else None for e in chosen])
-    cols["variant_hgvsp"] = _obj([e.hgvsp if e else None for e in chosen])
-    cols["variant_exon"] = _obj([e.exon if e else None for e in chosen])
-    cols["variant_intron"] = _obj([e.intron if e else None for e in chosen])
+    cols["variant_hgvsc"] = _obj(per_row(pool.hgvsc))
+    cols["variant_hgvsp"] = _obj(per_row(pool.hgvsp))
+    cols["variant_exon"] = _obj(per_row(pool.exon))
+    cols["variant_intron"] = _obj(per_row(pool.intron))
 
-    cols["annotation_variant"] = np.asarray(ann_var, dtype=np.int64)
-    cols["annotation_gene"] = _obj([e.gene for e in ann])
-    cols["annotation_transcript"] = _obj([e.transcript for e in ann])
-    cols["annotation_consequence"] = _obj([e.consequence for e in ann])
-    cols["annotation_consequence_rank"] = np.array([e.rank for e in ann], dtype=np.int16)
-    cols["annotation_impact"] = _obj([e.impact for e in ann])
-    cols["annotation_biotype"] = _obj([e.biotype for e in ann])
-    cols["annotation_hgvsc"] = _obj([e.hgvsc for e in ann])
-    cols["annotation_hgvsp"] = _obj([e.hgvsp for e in ann])
-    cols["annotation_exon"] = _obj([e.exon for e in ann])
-    cols["annotation_intron"] = _obj([e.intron for e in ann])
-    cols["annotation_mane_select"] = np.array([e.mane for e in ann], dtype=bool)
-    cols["annotation_canonical"] = np.array([e.canonical for e in ann], dtype=bool)
+    cols["annotation_variant"] = ann_var
+    cols["annotation_gene"] = per_ann(pool.gene)
+    cols["annotation_transcript"] = per_ann(pool.transcript)
+    cols["annotation_consequence"] = per_ann(pool.consequence)
+    cols["annotation_consequence_rank"] = rank[ann_idx] if total else np.empty(0, dtype=np.int16)
+    cols["annotation_impact"] = per_ann(pool.impact)
+    cols["annotation_biotype"] = per_ann(pool.biotype)
+    cols["annotation_hgvsc"] = per_ann(pool.hgvsc)
+    cols["annotation_hgvsp"] = per_ann(pool.hgvsp)
+    cols["annotation_exon"] = per_ann(pool.exon)
+    cols["annotation_intron"] = per_ann(pool.intron)
+    cols["annotation_mane_select"] = np.array(pool.mane, dtype=bool)[ann_idx]
+    cols["annotation_canonical"] = np.array(pool.canonical, dtype=bool)[ann_idx]
     if kind == "BCSQ":
-        cols["annotation_downstream_of_stop"] = np.array([e.star for e in ann], dtype=bool)
-    # Fortran order: each sub-field column below is a contiguous view, not a copy
-    mat = np.empty((len(ann), lay.n), dtype=object, order="F")
-    if ann:
-        mat[:] = [e.values for e in ann]
+        cols["annotation_downstream_of_stop"] = np.array(pool.star, dtype=bool)[ann_idx]
+    # only the sub-fields kept as annotation_field_* columns; Fortran order: each column
+    # below is a contiguous view, not a copy
+    mat = np.asfortranarray(pool.values[np.ix_(ann_idx, [j for _, j in lay.extra])])
+    if total:
         mat[(mat == "") | (mat == ".")] = None
-    for col, j in lay.extra:
-        cols[col] = mat[:, j]
+    for k, (col, _) in enumerate(lay.extra):
+        cols[col] = mat[:, k]
 
+    ann_cons = set(cols["annotation_consequence"].tolist())
     unknown = sorted(
-        {t for e in ann if e.consequence for t in e.consequence.split("&")
+        {t for c in ann_cons if c for t in c.split("&")
          if so.describe(kind, t) is None and t not in so.labels}
     )
     if counts.unmatched:
@@ -853,7 +1058,7 @@ def annotate(
         "so_table_version": so.version,
         "unknown_consequence_terms": unknown,
         "annotation_counts": {
-            "entries": len(ann),
+            "entries": total,
             "unmatched_dropped": counts.unmatched,
             "attached_to_several_alleles": counts.several,
             "bcsq_references": counts.refs,
