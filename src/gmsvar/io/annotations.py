@@ -639,19 +639,23 @@ def _assign(
 
 
 # -- the chunk-level entry point ---------------------------------------------------------------
-def _codes(values: Sequence[str | None], labels: list[str]) -> np.ndarray:
-    """Categorical codes of ``values`` (-1 for None), extending ``labels`` as needed."""
-    index = {lab: i for i, lab in enumerate(labels)}
-    out = np.full(len(values), -1, dtype=np.int32)
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        code = index.get(v)
-        if code is None:
-            code = index[v] = len(labels)
+def _codes(values: Sequence[str | None] | np.ndarray, labels: list[str]) -> np.ndarray:
+    """Categorical codes of ``values`` (-1 for None), extending ``labels`` as needed.
+
+    New labels are appended in order of first appearance.
+
+    >>> labels = ["a"]
+    >>> _codes(["b", None, "a", "b"], labels).tolist(), labels
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    vals = values.tolist() if isinstance(values, np.ndarray) else values
+    index: dict[str | None, int] = {lab: i for i, lab in enumerate(labels)}
+    for v in dict.fromkeys(vals):
+        if v is not None and v not in index:
+            index[v] = len(labels)
             labels.append(v)
-        out[i] = code
-    return out
+    index[None] = -1
+    return np.fromiter(map(index.__getitem__, vals), dtype=np.int32, count=len(vals))
 
 
 def _as_list(values: Any) -> list[Any]:
@@ -805,12 +809,18 @@ def _simple_records(
     """
     n = len(raw_l)
     simple = np.zeros(n, dtype=bool)
-    index: dict[str, int] = {}
-    text_of_row = np.full(n, -1, dtype=np.int64)
-    for i, (r, alts) in enumerate(zip(raw_l, alts_l, strict=True)):
-        if isinstance(r, str) and r not in _MISSING and len(alts) == 1:
-            text_of_row[i] = index.setdefault(r, len(index))
-    texts = list(index)
+    # distinct annotation strings, numbered in order of appearance (C-level loops)
+    texts = [t for t in dict.fromkeys(raw_l) if isinstance(t, str) and t not in _MISSING]
+    index: dict[Any, int] = {t: i for i, t in enumerate(texts)}
+    text_of_row = np.fromiter(map(lambda r: index.get(r, -1), raw_l), dtype=np.int64, count=n)
+    single = np.fromiter(map(len, alts_l), dtype=np.int64, count=n) == 1
+    text_of_row[~single] = -1
+    used = np.zeros(len(texts), dtype=bool)
+    used[text_of_row[text_of_row >= 0]] = True
+    if not used.all():  # strings only multiallelic records carry: left to the per-record path
+        renumber = np.cumsum(used) - 1
+        texts = [t for t, u in zip(texts, used.tolist(), strict=True) if u]
+        text_of_row = np.where(text_of_row >= 0, renumber[text_of_row], -1)
     counts = np.array([t.count(",") + 1 for t in texts], dtype=np.int64)
     flat = ",".join(texts).split(",") if texts else []
     pool, alleles = _Pool.from_texts(kind, lay, flat)
@@ -916,7 +926,6 @@ def annotate(
         simple, pool = np.zeros(n, dtype=bool), _Pool(lay.n)
         first, count = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         chosen, worst = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    simple_l = simple.tolist()
     # the other rows: entries parsed one record at a time and appended to the pool
     parsed_cache: dict[str, _Parsed] = {}
     extra: list[_Entry] = []
@@ -924,9 +933,9 @@ def annotate(
     prev: tuple[Any, Any, Any, Any] | None = None
     prev_a = -1
     per_allele: list[list[_Entry]] = []
-    for i in range(n):
+    for i in np.flatnonzero(~simple).tolist():
         r = raw_l[i]
-        if simple_l[i] or not isinstance(r, str) or r in _MISSING:
+        if not isinstance(r, str) or r in _MISSING:
             prev = None
             continue
         a = int(aidx[i]) - 1
@@ -963,34 +972,34 @@ def annotate(
     ann_idx = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(total)
     ann_var = np.repeat(np.arange(n, dtype=np.int64), count)
     has = chosen >= 0
-    pick = np.where(has, chosen, 0).tolist()
-    has_l = has.tolist()
+    pick = np.where(has, chosen, 0)
 
-    def per_row(values: list[Any], at: list[int] = pick) -> list[Any]:
-        return [values[k] if h else None for k, h in zip(at, has_l, strict=True)]
+    def per_row(values: list[Any], at: np.ndarray = pick) -> np.ndarray:
+        """Pool values of each row's chosen entry; None for rows without one."""
+        out = _obj(values)[at] if values else np.full(n, None, dtype=object)
+        out[~has] = None
+        return out
 
     def per_ann(values: list[Any]) -> np.ndarray:
         return _obj(values)[ann_idx] if total else np.empty(0, dtype=object)
 
-    tiers = per_row(pool.tier)
-    count_l = count.tolist()
-    choice = [None if t is None else "only" if c == 1 and t == 3 else TRANSCRIPT_CHOICES[t]
-              for t, c in zip(tiers, count_l, strict=True)]
+    tiers = np.asarray(pool.tier, dtype=np.int64)[pick] if pool.tier else np.zeros(n, np.int64)
+    choice_code = np.where((count == 1) & (tiers == 3), len(TRANSCRIPT_CHOICES) - 1, tiers)
+    choice_code[~has] = -1
 
     cols: dict[str, np.ndarray] = {}
     cats: dict[str, np.ndarray] = {}
     chosen_gene = per_row(pool.gene)
-    genes = sorted({g for g in chosen_gene if g is not None})
+    genes = sorted(g for g in set(chosen_gene.tolist()) if g is not None)
     cols["variant_gene"] = _codes(chosen_gene, genes)
     cats["variant_gene"] = _obj(genes)
-    cols["variant_transcript"] = _obj(per_row(pool.transcript))
-    choices = list(TRANSCRIPT_CHOICES)
-    cols["variant_transcript_choice"] = _codes(choice, choices)
-    cats["variant_transcript_choice"] = _obj(choices)
+    cols["variant_transcript"] = per_row(pool.transcript)
+    cols["variant_transcript_choice"] = choice_code.astype(np.int32)
+    cats["variant_transcript_choice"] = _obj(list(TRANSCRIPT_CHOICES))
     labels = list(so.labels)
     cols["variant_consequence"] = _codes(per_row(pool.label), labels)
-    cols["variant_worst_consequence"] = _codes(
-        per_row(pool.label, np.where(has, worst, 0).tolist()), labels)
+    cols["variant_worst_consequence"] = _codes(per_row(pool.label, np.where(has, worst, 0)),
+                                               labels)
     cats["variant_consequence"] = _obj(labels)
     cats["variant_worst_consequence"] = _obj(labels)
     rank = np.asarray(pool.rank, dtype=np.int16)
@@ -999,10 +1008,10 @@ def annotate(
     impacts = list(IMPACTS)
     cols["variant_impact"] = _codes(per_row(pool.impact), impacts)
     cats["variant_impact"] = _obj(impacts)
-    cols["variant_hgvsc"] = _obj(per_row(pool.hgvsc))
-    cols["variant_hgvsp"] = _obj(per_row(pool.hgvsp))
-    cols["variant_exon"] = _obj(per_row(pool.exon))
-    cols["variant_intron"] = _obj(per_row(pool.intron))
+    cols["variant_hgvsc"] = per_row(pool.hgvsc)
+    cols["variant_hgvsp"] = per_row(pool.hgvsp)
+    cols["variant_exon"] = per_row(pool.exon)
+    cols["variant_intron"] = per_row(pool.intron)
 
     cols["annotation_variant"] = ann_var
     cols["annotation_gene"] = per_ann(pool.gene)
@@ -1021,7 +1030,7 @@ def annotate(
         cols["annotation_downstream_of_stop"] = np.array(pool.star, dtype=bool)[ann_idx]
     # only the sub-fields kept as annotation_field_* columns; Fortran order: each column
     # below is a contiguous view, not a copy
-    mat = np.asfortranarray(pool.values[np.ix_(ann_idx, [j for _, j in lay.extra])])
+    mat = np.asfortranarray(pool.values[np.ix_(ann_idx, np.array([j for _, j in lay.extra], dtype=np.intp))])
     if total:
         mat[(mat == "") | (mat == ".")] = None
     for k, (col, _) in enumerate(lay.extra):
