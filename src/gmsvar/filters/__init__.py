@@ -28,52 +28,119 @@ Examples
 
 from __future__ import annotations
 
-from .calls import (
-    all_samples,
-    allele_balance,
-    allele_balance_between_calls,
-    allele_balance_ok,
-    any_sample,
-    depth_at_least,
-    depth_at_least_calls,
-    genotype_quality_at_least,
-    genotype_quality_at_least_calls,
-    is_called_calls,
-    is_hemizygous_calls,
-    is_het_calls,
-    is_hom_alt_calls,
-    is_hom_ref_calls,
-    is_non_ref_calls,
-    vaf_between_calls,
-)
-from .consequence import (
-    IMPACTS,
-    consequence_at_least,
-    consequence_rank,
-    consequence_ranks,
-    impact_at_least,
-    impact_of,
-    so_table,
-)
-from .errors import ExpressionError
-from .expr import filter_expr, parse_expr, required_columns
-from .inheritance import (
-    PSEUDOAUTOSOMAL_REGIONS,
-    biallelic_candidates,
-    compound_het_candidates,
-    monoallelic_candidates,
-    x_linked_candidates,
-)
-from .site import filter_in, gene_in, popfreq_below, qual_at_least
-from .somatic import (
-    binomial_tail,
-    detectable_calls,
-    lod_pass,
-    lod_pass_calls,
-    lod_vaf_calls,
-    min_alt_reads,
-    min_alt_reads_calls,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .calls import (
+        all_samples,
+        allele_balance,
+        allele_balance_between_calls,
+        allele_balance_ok,
+        any_sample,
+        depth_at_least,
+        depth_at_least_calls,
+        genotype_quality_at_least,
+        genotype_quality_at_least_calls,
+        is_called_calls,
+        is_hemizygous_calls,
+        is_het_calls,
+        is_hom_alt_calls,
+        is_hom_ref_calls,
+        is_non_ref_calls,
+        vaf_between_calls,
+    )
+    from .consequence import (
+        IMPACTS,
+        consequence_at_least,
+        consequence_rank,
+        consequence_ranks,
+        impact_at_least,
+        impact_of,
+        so_table,
+    )
+    from .errors import ExpressionError
+    from .expr import filter_expr, parse_expr, required_columns
+    from .inheritance import (
+        PSEUDOAUTOSOMAL_REGIONS,
+        biallelic_candidates,
+        compound_het_candidates,
+        monoallelic_candidates,
+        x_linked_candidates,
+    )
+    from .site import filter_in, gene_in, popfreq_below, qual_at_least
+    from .somatic import (
+        binomial_tail,
+        detectable_calls,
+        lod_pass,
+        lod_pass_calls,
+        lod_vaf_calls,
+        min_alt_reads,
+        min_alt_reads_calls,
+    )
+
+# The filters are imported on first use (module ``__getattr__``): reading a VCF
+# does not pay for the expression parser or the inheritance filters.
+_LAZY: dict[str, str] = {
+    "all_samples": "calls",
+    "allele_balance": "calls",
+    "allele_balance_between_calls": "calls",
+    "allele_balance_ok": "calls",
+    "any_sample": "calls",
+    "depth_at_least": "calls",
+    "depth_at_least_calls": "calls",
+    "genotype_quality_at_least": "calls",
+    "genotype_quality_at_least_calls": "calls",
+    "is_called_calls": "calls",
+    "is_hemizygous_calls": "calls",
+    "is_het_calls": "calls",
+    "is_hom_alt_calls": "calls",
+    "is_hom_ref_calls": "calls",
+    "is_non_ref_calls": "calls",
+    "vaf_between_calls": "calls",
+    "IMPACTS": "consequence",
+    "consequence_at_least": "consequence",
+    "consequence_rank": "consequence",
+    "consequence_ranks": "consequence",
+    "impact_at_least": "consequence",
+    "impact_of": "consequence",
+    "so_table": "consequence",
+    "ExpressionError": "errors",
+    "filter_expr": "expr",
+    "parse_expr": "expr",
+    "required_columns": "expr",
+    "PSEUDOAUTOSOMAL_REGIONS": "inheritance",
+    "biallelic_candidates": "inheritance",
+    "compound_het_candidates": "inheritance",
+    "monoallelic_candidates": "inheritance",
+    "x_linked_candidates": "inheritance",
+    "filter_in": "site",
+    "gene_in": "site",
+    "popfreq_below": "site",
+    "qual_at_least": "site",
+    "binomial_tail": "somatic",
+    "detectable_calls": "somatic",
+    "lod_pass": "somatic",
+    "lod_pass_calls": "somatic",
+    "lod_vaf_calls": "somatic",
+    "min_alt_reads": "somatic",
+    "min_alt_reads_calls": "somatic",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a filter's module on first access."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gmsvar.filters' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "IMPACTS",

@@ -1,6 +1,33 @@
-"""Readers and writers: the only place (with panel loaders) that touches files."""
+"""Readers and writers: the only place (with panel loaders) that touches files.
 
-from .reader import iter_vcf, read_vcf
-from .validate import Problem, check_vcf, validate_vcf
+The public names are imported on first use (``gmsvar.io.read_vcf`` imports the
+reader, not the validator).
+"""
+
+# no ``from __future__ import annotations`` here: it would bind ``gmsvar.io.annotations`` to
+# the __future__ feature instead of the submodule of that name
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .reader import iter_vcf, read_vcf
+    from .validate import Problem, check_vcf, validate_vcf
 
 __all__ = ["Problem", "check_vcf", "iter_vcf", "read_vcf", "validate_vcf"]
+
+_LAZY = {"iter_vcf": "reader", "read_vcf": "reader", "Problem": "validate", "check_vcf": "validate",
+         "validate_vcf": "validate"}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name's module on first access."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gmsvar.io' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -14,13 +14,21 @@ splits multiallelic records into one row per ALT allele with numpy, exactly as
   missing stays -1 and ploidy padding -2.
 
 VAF is computed before splitting, so a ``1/2`` call's VAF for allele 1 is
-``AD[1] / sum(AD)`` over all alleles.
+``AD[1] / sum(AD)`` over all alleles. Allele-depth totals are summed in 64 bits and
+VAF is their float64 quotient rounded to float32 (for counts below 2**24, the float32
+quotient), so no value depends on how a chunk is cut into tiles.
+
+The blocks of the fast reader are not joined: their call-level columns are computed a
+tile at a time straight from each block's arrays into the final columns, by the C
+kernel of :mod:`gmsvar.io.vcf_format_c` (in two threads) when the extension is built
+and the allele depths come from FORMAT/AD alone, else with numpy.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +36,7 @@ import numpy as np
 
 from ..errors import VcfFormatError
 from ..table import INT_MISSING, FieldDef, VariantTable, VcfMetadata
+from . import vcf_format_c
 from .blocks import DenseInfo, RecordBlock
 from .blocks import concat_info as _concat_info
 from .blocks import field_dtype as _field_dtype
@@ -37,12 +46,18 @@ from .blocks import missing_value as _missing
 from .blocks import ploidy as _ploidy
 from .blocks import site_tuples as _tuples
 from .blocks import split_dense as _split_dense
+from .vcf_tokens import FastUnsupported
 
 __all__ = ["DenseInfo", "FormatPlan", "RecordBlock", "RecordBuffer", "plan_depth_vaf"]
 
 _INT_VECTOR_END = INT_MISSING + 1
 #: Calls per tile when building call-level columns (bounded temporaries).
 _TILE_CALLS = 1 << 20
+#: Compute the standard call columns of the fast reader's blocks with the C kernel when it is
+#: built (tests compare it with the numpy code).
+CALL_KERNEL = True
+#: Threads running the kernel over the tiles of a chunk.
+_KERNEL_THREADS = 2
 
 
 _SOURCE_NAMES = {
@@ -141,6 +156,11 @@ class _Records:
     phased: np.ndarray
     fmt: dict[str, np.ndarray]
     raw_ann: dict[str, np.ndarray]
+    #: blocks path: the call-level inputs stay in the blocks (``gt``/``phased``/``fmt`` are
+    #: empty) as tiles ``(r0, r1, block, lo)``: records ``r0:r1`` are the block's from ``lo``
+    parts: list[tuple[int, int, RecordBlock, int]] | None = None
+    ploidy: int = 0                                            # GT columns of the chunk
+    widths: dict[str, int] = dataclasses.field(default_factory=dict)  # FORMAT value columns
 
     def tile(self, r0: int, r1: int, rows: slice) -> _Records:
         """Records ``r0:r1`` (allele rows ``rows``), for the call-level columns."""
@@ -298,18 +318,18 @@ class RecordBuffer:
 
         # call-level columns, computed a tile of records at a time into the final arrays: the
         # temporaries stay small enough to be reused instead of faulting in fresh memory
-        small_alleles = recs.gt.size == 0 or int(recs.gt.max()) <= 127
         tile = max(1, _TILE_CALLS // max(s, 1))
-        if n_rec <= tile:
-            cols.update(self._call_columns(recs, rec, allele, small_alleles))
+        if recs.parts is not None:
+            cols.update(self._block_call_columns(recs, rec, allele))
+        elif n_rec <= tile:
+            cols.update(self._call_columns(recs, rec, allele))
         else:
             first_row = np.concatenate(([0], np.cumsum(n_alt)))
             calls: dict[str, np.ndarray] = {}
             for r0 in range(0, n_rec, tile):
                 r1 = min(n_rec, r0 + tile)
                 rows = slice(int(first_row[r0]), int(first_row[r1]))
-                part = self._call_columns(recs.tile(r0, r1, rows), rec[rows] - r0, allele[rows],
-                                          small_alleles)
+                part = self._call_columns(recs.tile(r0, r1, rows), rec[rows] - r0, allele[rows])
                 for k, v in part.items():
                     if k not in calls:
                         calls[k] = np.empty((n_rows, *v.shape[1:]), dtype=v.dtype)
@@ -324,15 +344,15 @@ class RecordBuffer:
                 "call_vaf_source": np.array(list(self.plan.vaf), dtype=object)}
         return VariantTable(cols, self.meta, cats), extras
 
-    def _call_columns(self, recs: _Records, rec: np.ndarray, allele: np.ndarray,
-                      small_alleles: bool) -> dict[str, np.ndarray]:
-        """``call_*`` columns of the allele rows ``rec`` (indices into ``recs``)."""
+    def _call_columns(self, recs: _Records, rec: np.ndarray, allele: np.ndarray
+                      ) -> dict[str, np.ndarray]:
+        """``call_*`` columns of the allele rows ``rec`` (indices into ``recs``), with numpy."""
         n_rows = len(rec)
         s = self.n_samples
         out: dict[str, np.ndarray] = {}
         # genotypes (int8 arithmetic when every allele index fits, as it nearly always does)
         gt, phased = recs.gt, recs.phased
-        if small_alleles:
+        if (gt.size == 0 or int(gt.max()) <= 127) and (n_rows == 0 or int(allele.max()) <= 127):
             gt = gt.astype(np.int8)
         gt_rows = gt[rec]
         a3 = allele[:, None, None].astype(gt.dtype)
@@ -458,46 +478,21 @@ class RecordBuffer:
             table[i, [index[f] for f in fs or ()]] = True
         missing_table = np.array([fs is None for fs in values], dtype=bool)
 
-        n_rec = len(n_alt)
+        # the call-level inputs stay in the blocks, read a tile at a time (no joined copies)
         ploidy = max((_ploidy(b.gt, b.has_gt) for b in blocks), default=0) or 2
-        has_gt = np.concatenate([b.has_gt for b in blocks])
-        if all(b.gt.shape[2] == ploidy for b in blocks):
-            gt = np.concatenate([b.gt for b in blocks])
-        else:
-            gt = np.full((n_rec, s, ploidy), -2, dtype=np.int16)
-            at = 0
-            for b in blocks:
-                k = min(ploidy, b.gt.shape[2])
-                gt[at : at + len(b), :, :k] = b.gt[:, :, :k]
-                at += len(b)
-        phased = np.concatenate([b.phased for b in blocks])
-        if not has_gt.all():
-            gt[~has_gt] = -1  # record without GT: genotype unknown, not hom-ref
-            phased &= has_gt[:, None]
-        if ploidy > 1:  # a haploid call has no phase
-            phased &= gt[:, :, 1] >= -1
-        else:
-            phased[:] = False
-
-        fmt: dict[str, np.ndarray] = {}
+        widths = {}
         for key in self.fmt:
-            d = self.meta.format.get(key)
-            dtype = _field_dtype(d) if d else np.dtype(np.int32)
-            parts = [b.fmt.get(key) for b in blocks]
-            width = max((int(p[2][p[1]].max()) for p in parts if p is not None and p[1].any()),
-                        default=1)
-            if all(p is not None and p[1].all() and p[0].shape[2] == width for p in parts):
-                fmt[key] = np.concatenate([p[0] for p in parts if p is not None])
-                continue
-            out = np.full((n_rec, s, max(width, 1)), _missing(dtype), dtype=dtype)
-            at = 0
-            for b, p in zip(blocks, parts, strict=True):
-                if p is not None and s:
-                    k = min(out.shape[2], p[0].shape[2])
-                    rows = np.flatnonzero(p[1]) + at
-                    out[rows, :, :k] = p[0][p[1], :, :k]
-                at += len(b)
-            fmt[key] = out
+            fmt_parts = [b.fmt.get(key) for b in blocks]
+            widths[key] = max(1, max((int(p[2][p[1]].max()) for p in fmt_parts
+                                      if p is not None and p[1].any()), default=1))
+        tile = max(1, _TILE_CALLS // max(s, 1))
+        parts = []
+        at = 0
+        for b in blocks:
+            for lo in range(0, len(b), tile):
+                hi = min(len(b), lo + tile)
+                parts.append((at + lo, at + hi, b, lo))
+            at += len(b)
         return _Records(
             n_alt=n_alt, alt_rows=alt_rows, site_alts=site_alts,
             contig_labels=np.array(contig_labels, dtype=object), contig_codes=contig_codes,
@@ -506,9 +501,161 @@ class RecordBuffer:
             ref=np.concatenate([b.ref for b in blocks]),
             qual=np.concatenate([b.qual for b in blocks]).astype(np.float32),
             filters=(filt_labels, table[fcodes], missing_table[fcodes]),
-            gt=gt, phased=phased, fmt=fmt,
+            gt=np.zeros((0, s, ploidy), dtype=np.int16), phased=np.zeros((0, s), dtype=bool), fmt={},
             raw_ann={k: np.concatenate([b.raw_ann[k] for b in blocks]) for k in self.annotation_ids},
+            parts=parts, ploidy=ploidy, widths=widths,
         )
+
+    def _block_tile(self, recs: _Records, part: tuple[int, int, RecordBlock, int], rows: slice,
+                    keys: Sequence[str] | None = None) -> _Records:
+        """One tile of the blocks path as per-record arrays (of the FORMAT ``keys``, default all).
+
+        Genotypes are padded (or cut) to the chunk's ploidy, a record without GT is
+        unknown (-1), not hom-ref; FORMAT values are padded to the chunk's width as
+        missing, and records without the key are missing.
+        """
+        r0, r1, b, lo = part
+        hi = lo + r1 - r0
+        s = self.n_samples
+        ploidy = recs.ploidy
+        block_gt = b.gt[lo:hi]
+        k = min(ploidy, block_gt.shape[2])
+        gt = np.full((hi - lo, s, ploidy), -2, dtype=np.int16)
+        gt[:, :, :k] = block_gt[:, :, :k]
+        has_gt = b.has_gt[lo:hi]
+        phased = b.phased[lo:hi].copy()
+        if not has_gt.all():
+            gt[~has_gt] = -1  # record without GT: genotype unknown, not hom-ref
+            phased &= has_gt[:, None]
+        if ploidy > 1:  # a haploid call has no phase
+            phased &= gt[:, :, 1] >= -1
+        else:
+            phased[:] = False
+        fmt: dict[str, np.ndarray] = {}
+        for key in self.fmt if keys is None else keys:
+            d = self.meta.format.get(key)
+            dtype = _field_dtype(d) if d else np.dtype(np.int32)
+            width = recs.widths[key]
+            p = b.fmt.get(key)
+            if p is not None and p[1][lo:hi].all() and p[0].shape[2] == width:
+                fmt[key] = p[0][lo:hi]
+                continue
+            out = np.full((hi - lo, s, width), _missing(dtype), dtype=dtype)
+            if p is not None and s:
+                present = p[1][lo:hi]
+                k = min(width, p[0].shape[2])
+                out[present, :, :k] = p[0][lo:hi][present, :, :k]
+            fmt[key] = out
+        return dataclasses.replace(
+            recs, n_alt=recs.n_alt[r0:r1], alt_rows=recs.alt_rows[rows], ref=recs.ref[r0:r1],
+            gt=gt, phased=phased, fmt=fmt, parts=None,
+        )
+
+    def _block_call_columns(self, recs: _Records, rec: np.ndarray, allele: np.ndarray
+                            ) -> dict[str, np.ndarray]:
+        """``call_*`` columns of the blocks path, a tile at a time into the final arrays.
+
+        The C kernel (:func:`gmsvar.io.vcf_format_c.call_columns`) computes the standard
+        columns of a tile when the plan's allele depths come from FORMAT/AD alone (or
+        nowhere); numpy computes the rest, and the tiles the kernel declines.
+        """
+        assert recs.parts is not None
+        n_rows, s = len(rec), self.n_samples
+        first_row = np.concatenate(([0], np.cumsum(np.maximum(recs.n_alt, 1))))
+        parts = recs.parts or [(0, 0, self.blocks[0], 0)]
+        spans = [slice(int(first_row[p[0]]), int(first_row[p[1]])) for p in parts]
+        out: dict[str, np.ndarray] = {}
+        done: list[dict[str, np.ndarray] | None] = [None] * len(parts)
+        if (CALL_KERNEL and vcf_format_c.AVAILABLE and s > 0
+                and self.plan.allele_depth in ((), ("AD",))):
+            out.update({
+                "call_genotype": np.empty((n_rows, s, recs.ploidy), dtype=np.int8),
+                "call_genotype_phased": np.empty((n_rows, s), dtype=bool),
+                "call_allele_depth": np.empty((n_rows, s, 2), dtype=np.int32),
+                "call_depth": np.empty((n_rows, s), dtype=np.int32),
+                "call_genotype_quality": np.empty((n_rows, s), dtype=np.int32),
+                "call_vaf": np.empty((n_rows, s), dtype=np.float32),
+                "call_vaf_source": np.empty((n_rows, s), dtype=np.int8),
+            })
+
+            def tile(i: int) -> dict[str, np.ndarray] | None:
+                return self._kernel_tile(recs, parts[i], spans[i], rec, allele, out)
+
+            if len(parts) > 1 and n_rows * s >= _TILE_CALLS:
+                # the kernel runs without the GIL: tiles in parallel (the fresh output pages
+                # are faulted in by both threads too)
+                with ThreadPoolExecutor(max_workers=_KERNEL_THREADS) as pool:
+                    done = list(pool.map(tile, range(len(parts))))
+            else:
+                done = [tile(i) for i in range(len(parts))]
+        for part, rows, cols in zip(parts, spans, done, strict=True):
+            if cols is None:  # numpy: the kernel declined the tile, or is not used
+                cols = self._call_columns(self._block_tile(recs, part, rows), rec[rows] - part[0],
+                                          allele[rows])
+            for k, v in cols.items():
+                if k not in out:
+                    out[k] = np.empty((n_rows, *v.shape[1:]), dtype=v.dtype)
+                out[k][rows] = v
+        return out
+
+    def _kernel_tile(self, recs: _Records, part: tuple[int, int, RecordBlock, int], rows: slice,
+                     rec: np.ndarray, allele: np.ndarray, out: dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray] | None:
+        """The standard ``call_*`` columns of one tile with the C kernel, into ``out``.
+
+        Returns the other columns of the tile (requested FORMAT fields), or None where
+        the kernel declines the tile (then numpy computes all of it).
+        """
+        r0, r1, b, lo = part
+        hi = lo + r1 - r0
+        plan = self.plan
+
+        def values(key: str | None, *dtypes: type) -> tuple[np.ndarray, np.ndarray] | None:
+            p = b.fmt.get(key) if key else None
+            if p is None:
+                return None
+            v = p[0][lo:hi]
+            if v.dtype not in dtypes:
+                raise TypeError(f"FORMAT/{key} stored as {v.dtype}")
+            return np.ascontiguousarray(v), np.ascontiguousarray(p[1][lo:hi])
+
+        try:
+            ad = values("AD" if plan.allele_depth else None, np.int32)
+            dp = values(plan.depth, np.int32)
+            gq = values(plan.gq, np.int32, np.float32)
+            by_ad = bool(plan.vaf) and plan.vaf[0] == "AD"
+            vaf, code = out["call_vaf"][rows], out["call_vaf_source"][rows]
+            vcf_format_c.call_columns(
+                recs.n_alt[r0:r1], b.gt[lo:hi], b.has_gt[lo:hi], b.phased[lo:hi], ad, dp, gq,
+                ploidy=recs.ploidy, ad_width=recs.widths.get("AD", 1),
+                out=(out["call_genotype"][rows], out["call_genotype_phased"][rows],
+                     out["call_allele_depth"][rows], out["call_depth"][rows],
+                     out["call_genotype_quality"][rows], vaf if by_ad else None,
+                     code if by_ad else None),
+            )
+        except (TypeError, FastUnsupported):
+            return None
+        others = plan.vaf[1:] if by_ad else plan.vaf
+        if not by_ad:
+            vaf[:] = np.nan
+            code[:] = -1
+        keys = [f for src in others for f in _SOURCE_FIELDS[src]]
+        if not keys and not self.format_fields:
+            return {}
+        tile = self._block_tile(recs, part, rows, keys=[*keys, *self.format_fields])
+        rec_t, allele_t = rec[rows] - r0, allele[rows]
+        for src in others:
+            cand = self._vaf(src, tile.fmt, rec_t, allele_t, {}, len(rec_t))
+            take = np.isnan(vaf) & ~np.isnan(cand)
+            vaf[take] = cand[take]
+            code[take] = plan.vaf.index(src)
+        cols: dict[str, np.ndarray] = {}
+        if self.format_fields:
+            haploid = (out["call_genotype"][rows] >= -1).sum(axis=2) == 1
+            for k in self.format_fields:
+                cols[f"call_format_{k}"] = _split_format(tile.fmt[k], self.meta.format[k], rec_t,
+                                                         allele_t, haploid)
+        return cols
 
     # -- helpers -----------------------------------------------------------------------------
     def _contig_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -592,12 +739,10 @@ class RecordBuffer:
             ad = fmt["AD"]                                            # (records, s, k)
             width = ad.shape[2]
             n_all = (recs.n_alt + 1)[:, None]
-            # int32 sums are exact unless the counts are absurdly large
-            wide = np.int64 if width * int(ad.max(initial=0)) >= 2**31 else np.int32
             ad0 = ad[:, :, 0]
             complete = ad0 > _INT_VECTOR_END
             ref = np.where(complete, ad0, -1)
-            total = np.where(complete, ad0, 0).astype(wide)
+            total = np.where(complete, ad0, 0).astype(np.int64)  # exact for any counts
             for j in range(1, width):  # AD is short: one pass per allele beats axis=2 reductions
                 a_j = ad[:, :, j]
                 ok_j = a_j > _INT_VECTOR_END
@@ -657,11 +802,9 @@ class RecordBuffer:
             _, alt, total = counts[src]
             ok = (alt >= 0) & (total > 0)
             out = np.full(alt.shape, np.nan, dtype=np.float32)
-            # counts below 2**24 are exact in float32, and a float32 quotient of them equals the
-            # float64 quotient rounded to float32 (double rounding is harmless at 53 >= 2*24+2 bits)
-            small = not ok.any() or int(total.max()) < 1 << 24
-            np.divide(alt, total, out=out, where=ok, dtype=np.float32 if small else np.float64,
-                      casting="unsafe")
+            # the float64 quotient rounded to float32: for counts below 2**24 this is also the
+            # float32 quotient (double rounding is harmless at 53 >= 2*24+2 bits)
+            np.divide(alt, total, out=out, where=ok, dtype=np.float64, casting="unsafe")
             return out
         if src in ("AF", "VAF") and n_rows and s:
             af = fmt[src][rec]

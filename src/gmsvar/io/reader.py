@@ -17,7 +17,7 @@ import os
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .header import HeaderInfo, check_build, parse_header
 from .vcf_cyvcf2 import header_text_cyvcf2, open_cyvcf2, records_cyvcf2
 from .vcf_fast import FastPlan, FastUnsupported, fast_blocks
 from .vcf_pysam import header_text_pysam, open_pysam, records_pysam
+
+if TYPE_CHECKING:
+    from .prefilter import Prefilter
 
 __all__ = ["RegionSource", "iter_vcf", "read_vcf"]
 
@@ -183,19 +186,31 @@ def iter_vcf(
     popfreq_max: Sequence[str] | None = None,
     include: str | None = None,
     exclude: str | None = None,
+    min_consequence: str | None = None,
 ) -> Iterator[VariantTable]:
     """Read a VCF/BCF in chunks of at most ``chunk_size`` records (bounded memory).
 
     Takes the same options as :func:`read_vcf`; yields :class:`VariantTable`
     chunks that :func:`gmsvar.table.concat` joins into what ``read_vcf`` returns.
-    An empty file (header only) yields nothing.
+    An empty file (header only) yields nothing. With ``include``/``exclude``/
+    ``min_consequence`` a chunk holds the rows of up to ``chunk_size`` records that
+    pass (it may be short, or empty).
+
+    Examples
+    --------
+    >>> import gmsvar
+    >>> path = gmsvar.example_path("lynch_germline.vcf.gz")
+    >>> sizes = [len(c) for c in gmsvar.iter_vcf(path, chunk_size=50, backend="fast",
+    ...                                          min_consequence="missense_variant")]
+    >>> sum(sizes) == len(gmsvar.read_vcf(path, min_consequence="missense_variant"))
+    True
     """
     if chunk_size < 1:
         raise InputError(f"chunk_size must be >= 1, not {chunk_size}")
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,
                      popfreq_af=popfreq_af, popfreq_max=popfreq_max,
-                     include=include, exclude=exclude)
+                     include=include, exclude=exclude, min_consequence=min_consequence)
     yield from reader.chunks(chunk_size)
 
 
@@ -213,6 +228,7 @@ def read_vcf(
     popfreq_max: Sequence[str] | None = None,
     include: str | None = None,
     exclude: str | None = None,
+    min_consequence: str | None = None,
 ) -> VariantTable:
     """Read a VCF/BCF (plain, gzip or bgzip) into a :class:`VariantTable`.
 
@@ -239,11 +255,18 @@ def read_vcf(
         ``call_allele_depth`` and ``call_vaf`` are always present).
     backend
         ``"cyvcf2"`` (default), ``"pysam"`` or ``"fast"``; all give equal tables.
-        ``"fast"`` reads whole VCF text files (plain, gzip, bgzip) with bulk
+        ``"fast"`` reads VCF text files (plain, gzip, bgzip) with bulk
         decompression and vectorised numpy tokenising instead of a per-record
-        loop, and falls back to cyvcf2 for what it does not handle (BCF, region
-        queries, unusual records); ``meta.provenance["reader"]`` says which ran
-        and why.
+        loop, reads the header itself (cyvcf2 is imported only to fall back) and
+        answers ``regions`` through the tabix index itself (:mod:`gmsvar.io.tabix`,
+        same records and order as the cyvcf2 backend), and falls back to cyvcf2
+        for what it does not handle (BCF, a CSI index, unusual records or
+        headers); ``meta.provenance["reader"]`` says which ran and why. With
+        ``include`` or ``min_consequence`` it first runs the C scanner over the raw
+        text (``"... (backend fast, C scanner)"``), which drops records that cannot
+        pass before they are tokenised; ``meta.provenance["prefilter"]`` gives its
+        program and how many records it scanned and passed on (see
+        :mod:`gmsvar.io.prefilter` and the Notes).
     build
         Declared genome build. Raises :class:`~gmsvar.errors.BuildMismatchError` if the
         header's contig lengths say otherwise.
@@ -261,6 +284,14 @@ def read_vcf(
         When the expressions use no annotation (CSQ/ANN/BCSQ) field, they are evaluated
         before the annotation is parsed, so only passing rows are annotated (the
         annotation provenance counts and warnings then describe those rows).
+    min_consequence
+        Keep only rows whose worst consequence over the allele's transcripts is at
+        least this severe (an SO term such as ``"missense_variant"``; SnpEff and
+        bcftools synonyms accepted): the rows
+        ``gmsvar.filters.consequence_at_least(t, min_consequence)`` keeps, applied to
+        each chunk after annotation. Needs a transcript annotation (VEP CSQ, SnpEff
+        ANN, bcftools BCSQ). Records whose annotation text has no term that severe are
+        not annotated at all. Recorded in ``meta.provenance["filter"]``.
 
     Returns
     -------
@@ -275,10 +306,30 @@ def read_vcf(
         ``regions`` given but the file has no tabix/CSI index.
     BuildMismatchError
         ``build`` contradicts the file.
+    InputError
+        Unknown ``min_consequence`` term (close matches are suggested), or
+        ``min_consequence`` for a file without a transcript annotation.
+
+    Notes
+    -----
+    Intended difference of the fast backend with ``include``/``min_consequence``: the
+    C scanner checks the structure of every record line (column count, empty fixed
+    columns, control characters), but values are parsed only in the records it passes
+    on (those that may pass, and a few that set the table's genotype ploidy or FORMAT
+    widths). A malformed value (e.g. ``POS=12x``) in a record the filter drops is
+    therefore usually not reported, where the other backends raise
+    :class:`~gmsvar.errors.VcfFormatError`.
 
     Examples
     --------
     >>> import gmsvar
+    >>> path = gmsvar.example_path("lynch_germline.vcf.gz")
+    >>> t = gmsvar.read_vcf(path, backend="fast", include="QUAL>=30 && FMT/DP>=20",
+    ...                     min_consequence="missense_variant")
+    >>> t.meta.provenance["reader"]
+    'gmsvar.read_vcf (backend fast, C scanner)'
+    >>> t.meta.provenance["filter"]["min_consequence"]
+    'missense_variant'
     >>> t = gmsvar.read_vcf(gmsvar.example_path("trio_grch37.vcf.gz"), regions="1:1-10000000")
     >>> t.to_pandas(layout="calls")[["contig", "position", "sample_id", "genotype"]].head(3)
       contig  position  sample_id genotype
@@ -289,13 +340,15 @@ def read_vcf(
     reader = _Reader(os.fspath(path), regions=regions, samples=samples, info=info, fmt=format,
                      backend=backend, build=build, annotation=annotation,
                      popfreq_af=popfreq_af, popfreq_max=popfreq_max,
-                     include=include, exclude=exclude)
+                     include=include, exclude=exclude, min_consequence=min_consequence)
     # a fast read that has to fall back part-way re-reads the whole file with cyvcf2
     # 250k-record chunks keep the per-record staging memory bounded on large files
     parts = list(reader.chunks(250_000, resume=False))[reader.discard :]
-    if not parts:
-        return reader.empty()
-    return concat(parts)
+    table = concat(parts) if parts else reader.empty()
+    if reader.fast_prefilter is not None:  # the counts of the whole file
+        prov = {**table.meta.provenance, "prefilter": reader.fast_prefilter.provenance()}
+        table = table.with_columns(meta=table.meta.replace(provenance=prov))
+    return table
 
 
 class _Reader:
@@ -304,38 +357,55 @@ class _Reader:
         info: Sequence[str] | None, fmt: Sequence[str] | None, backend: Backend,
         build: str | None, annotation: str | None, popfreq_af: str | None,
         popfreq_max: Sequence[str] | None, include: str | None = None,
-        exclude: str | None = None,
+        exclude: str | None = None, min_consequence: str | None = None,
     ) -> None:
         if backend not in ("cyvcf2", "pysam", "fast"):
             raise InputError(f"backend must be 'cyvcf2', 'pysam' or 'fast', not {backend!r}")
         self.path = path
         self.kind = _sniff(path)
         self.backend = backend
-        # the fast reader takes the header (and any fallback) from cyvcf2
+        # the fast reader falls back to cyvcf2
         self.api = "pysam" if backend == "pysam" else "cyvcf2"
         self.discard = 0
         opener: Callable[[str, list[str] | None], Any]
         opener, header_text = ((open_cyvcf2, header_text_cyvcf2) if self.api == "cyvcf2"
                                else (open_pysam, header_text_pysam))
-        try:
-            probe = opener(path, None)
-            text = header_text(probe)
-        except GmsvarError:
-            raise
-        except Exception as err:
-            raise VcfFormatError(f"cannot open as VCF/BCF ({err})", path=path) from err
-        header = parse_header(text, path=path)
+        self._opener = opener
+        self._handle: Any = None
+        self._subset = None if samples is None else list(samples)
+        header = None
+        if backend == "fast" and self.kind != "bcf":
+            # read the header text directly (as htslib would give it): cyvcf2 is imported
+            # and opened only if the fast reader has to fall back
+            from .header_text import htslib_header_text
+
+            fast_text = htslib_header_text(path, self.kind)
+            if fast_text is not None:
+                try:
+                    header, text = parse_header(fast_text, path=path), fast_text
+                except VcfFormatError:
+                    header = None  # let htslib's own reading decide
+        if header is None:
+            try:
+                probe = opener(path, None)
+                text = header_text(probe)
+            except GmsvarError:
+                raise
+            except Exception as err:
+                raise VcfFormatError(f"cannot open as VCF/BCF ({err})", path=path) from err
+            header = parse_header(text, path=path)
+            self._handle = probe
         if samples is not None:
             missing = [s for s in samples if s not in header.samples]
             if missing:
                 raise InputError(
                     f"{path}: samples {missing} not in file; it has {list(header.samples)[:10]}"
                 )
-            probe = opener(path, list(samples))
+            if self._handle is not None:
+                self._handle = opener(path, list(samples))
             keep = tuple(s for s in header.samples if s in set(samples))
         else:
             keep = header.samples
-        self.handle = probe
         self.header = header
         genome_build, evidence = check_build(build, header.genome_build, header.build_evidence,
                                              path=path)
@@ -352,6 +422,20 @@ class _Reader:
         self.spec = specs[0] if specs else None
         ann_ids = [s.info_id for s in specs]
         self.include, self.exclude = include, exclude
+        self.min_consequence = min_consequence
+        if min_consequence is not None:
+            from ..filters import consequence_rank
+
+            try:
+                consequence_rank(min_consequence)
+            except InputError as err:
+                raise InputError(f"min_consequence: {err}") from err
+            if self.spec is None:
+                raise InputError(
+                    f"{path}: min_consequence needs a transcript annotation (VEP CSQ, SnpEff ANN "
+                    "or bcftools BCSQ) and the header declares none; annotate the file first, "
+                    "or read it without min_consequence"
+                )
         # Filter before the annotation is parsed when the expressions read only fields the
         # record buffer fills (fixed columns, INFO fields other than the annotation, FORMAT):
         # annotate() and popfreq then run on the rows that pass, not on every row read.
@@ -427,7 +511,7 @@ class _Reader:
         self.fast_reason: str | None = None
         self.fast_plan: FastPlan | None = None
         #: compiled record-level prefilter for the fast backend (None: tokenise every record)
-        self.fast_prefilter: object | None = None
+        self.fast_prefilter: Prefilter | None = None
         if backend == "fast":
             self.fast_reason = ("BCF input" if self.kind == "bcf"
                                 else "FORMAT/GT requested as a raw field" if "GT" in fmt_fields
@@ -445,6 +529,30 @@ class _Reader:
                           "FILTER": frozenset([*header.filters, "PASS"]),
                           "INFO": frozenset(header.info), "FORMAT": frozenset(header.format)},
             )
+            if self.fast_reason is None and (include is not None or min_consequence is not None):
+                from . import prefilter
+
+                if prefilter.AVAILABLE:
+                    self.fast_prefilter = prefilter.compile_prefilter(
+                        include, info=header.info, format=header.format,
+                        min_consequence=min_consequence, annotation=self.spec)
+                if self.fast_prefilter is not None:
+                    prov = {**self.meta.provenance,
+                            "reader": "gmsvar.read_vcf (backend fast, C scanner)"}
+                    self.meta = self.meta.replace(provenance=prov)
+                    self.buffer.meta = self.meta
+
+    @property
+    def handle(self) -> Any:
+        """The cyvcf2/pysam reader (opened on first use, with the sample subset)."""
+        if self._handle is None:
+            try:
+                self._handle = self._opener(self.path, self._subset)
+            except GmsvarError:
+                raise
+            except Exception as err:
+                raise VcfFormatError(f"cannot open as VCF/BCF ({err})", path=self.path) from err
+        return self._handle
 
     def _records(self) -> Iterator[Any]:
         h = self.handle
@@ -478,33 +586,54 @@ class _Reader:
         If the fast backend gives up after some chunks were yielded, cyvcf2 carries
         on after the records already read (``resume``) or starts again from the
         first record; then ``self.discard`` counts the chunks to drop.
+
+        With the C prefilter the chunks are the same runs of ``chunk_size`` file
+        records, holding the records the scanner passed on (the file index of each is
+        in ``prefilter.origins``), so each gets the shape an unfiltered read gives it.
         """
         if self.backend != "fast":
             yield from self._record_chunks(chunk_size, skip=0)
             return
         buf = self.buffer
-        done = parts = 0
+        done = parts = 0  # done: file records up to the last one in a yielded chunk
         reason = self.fast_reason
+        pf = self.fast_prefilter
+        if pf is not None:
+            pf.window = chunk_size
         if reason is None:
             assert self.fast_plan is not None
             try:
+                window = -1  # the file-record window of the buffered records (prefilter)
                 for block in fast_blocks(self.path, self.kind, self.fast_plan,
-                                         prefilter=self.fast_prefilter, intervals=self.intervals):
-                    lo = 0
-                    while lo < len(block):
-                        take = min(len(block) - lo, chunk_size - len(buf))
-                        buf.add_block(block if take == len(block) else block.slice(lo, lo + take))
-                        lo += take
-                        if len(buf) >= chunk_size:
-                            done += len(buf)
+                                         prefilter=pf, intervals=self.intervals):
+                    if pf is None:
+                        lo = 0
+                        while lo < len(block):
+                            take = min(len(block) - lo, chunk_size - len(buf))
+                            buf.add_block(block if take == len(block) else
+                                          block.slice(lo, lo + take))
+                            lo += take
+                            if len(buf) >= chunk_size:
+                                done += len(buf)
+                                parts += 1
+                                yield self._finish()
+                        continue
+                    wins = pf.origins.popleft() // chunk_size
+                    cuts = [0, *(np.flatnonzero(np.diff(wins)) + 1).tolist(), len(block)]
+                    for lo, hi in itertools.pairwise(cuts):
+                        if wins[lo] != window and len(buf):
+                            done = (window + 1) * chunk_size
                             parts += 1
                             yield self._finish()
+                        window = int(wins[lo])
+                        buf.add_block(block if hi - lo == len(block) else block.slice(lo, hi))
                 if len(buf):
                     yield self._finish()
                 return
             except FastUnsupported as err:
                 reason = str(err)
                 buf.clear()
+                self.fast_prefilter = None
         log.info("%s: fast reader falls back to cyvcf2: %s", self.path, reason)
         prov = {**self.meta.provenance,
                 "reader": f"gmsvar.read_vcf (backend fast, fell back to cyvcf2: {reason})"}
@@ -553,6 +682,16 @@ class _Reader:
             if not keep.all():
                 table = table.take(keep)
                 extras = {k: v[keep] for k, v in extras.items()}
+        term = self.min_consequence
+        if term is not None and self.spec is not None and self.fast_prefilter is None:
+            # rows whose annotation text has no term that severe cannot pass: not annotated
+            # (the C scanner already dropped those records on the fast backend)
+            from .prefilter import filter_annotation
+
+            keep = filter_annotation(extras[f"raw:{self.spec.info_id}"], term, self.spec)
+            if not keep.all():
+                table = table.take(keep)
+                extras = {k: v[keep] for k, v in extras.items()}
         cats: dict[str, Any] = {}
         cols: dict[str, Any] = {}
         prov = dict(table.meta.provenance)
@@ -569,12 +708,22 @@ class _Reader:
         pcols, pprov = popfreq_columns(self.popfreq, merged)
         cols.update(pcols)
         prov.update(pprov)
-        if filtering:
+        if filtering or term is not None:
             prov["filter"] = {"include": self.include, "exclude": self.exclude,
-                              "semantics": "bcftools view -i/-e, evaluated per allele row"}
+                              "min_consequence": term,
+                              "semantics": "bcftools view -i/-e, evaluated per allele row; "
+                                           "min_consequence: consequence_at_least(use='worst')"}
+        if self.fast_prefilter is not None:
+            prov["prefilter"] = self.fast_prefilter.provenance()
         out = table.with_columns(cols, categories=cats, meta=table.meta.replace(provenance=prov))
         if filtering and not self.prefilter:
             out = out.take(self._keep(out))
+        if term is not None:
+            from ..filters import consequence_at_least
+
+            keep = consequence_at_least(out, term)
+            if not keep.all():
+                out = out.take(keep)
         return out
 
     def _keep(self, table: VariantTable) -> np.ndarray:

@@ -3,8 +3,12 @@
 The per-record backends cross from C into Python once per record and field. This
 backend works on blocks of a few MB of text instead:
 
-* BGZF blocks are inflated in a thread pool (``zlib`` releases the GIL); plain gzip
+* BGZF blocks are inflated in a thread pool (with ISA-L's zlib-compatible
+  ``isal_zlib``, about twice as fast as ``zlib``; both release the GIL); plain gzip
   and plain text are read in large pieces; the text is cut into blocks of whole lines;
+* with a record prefilter (``read_vcf(include=..., min_consequence=...)``), worker
+  threads first run the C scanner of :mod:`gmsvar.io.prefilter` over each block, and
+  only the lines it passes on are tokenised;
 * per block, one scan finds every tab and newline, giving the columns of every
   record (:class:`~gmsvar.io.vcf_tokens.TextBlock` and friends do the byte work);
 * the INFO column and the sample columns of all lines are copied into their own
@@ -12,6 +16,9 @@ backend works on blocks of a few MB of text instead:
   sub-fields and values) knowing which record and call each belongs to;
 * values are converted with vectorised SWAR digit arithmetic; strings become
   Python objects in bulk;
+* with the C extension :mod:`gmsvar.io._fmt` (:mod:`gmsvar.io.vcf_format_c`), the
+  line structure and the sample columns are read in one C pass each instead, with the
+  same results (the numpy code reads what the C code leaves to it);
 * blocks are tokenised by worker threads (numpy releases the GIL) while earlier
   ones are consumed.
 
@@ -36,14 +43,17 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ..regions import Interval
 from ..table import INT_MISSING, FieldDef
+from . import vcf_format_c
 from .blocks import DenseInfo, RecordBlock
 from .vcf_tokens import (
     MASKS,
@@ -59,12 +69,20 @@ from .vcf_tokens import (
     strings,
 )
 
+if TYPE_CHECKING:
+    from .prefilter import Prefilter, Selection
+
 __all__ = ["FastPlan", "FastUnsupported", "fast_blocks", "parse_block"]
 
 #: Text per block (bytes). A few MB keeps numpy's temporaries in cache; tests make it small.
 BLOCK_BYTES = 4 << 20
 #: Worker threads tokenising blocks (numpy releases the GIL for most of the work).
 THREADS = 2
+#: With a prefilter, the kept lines are tokenised in batches of about this many bytes.
+PARSE_BYTES = 2 << 20
+#: Find the line structure and parse the sample columns with the C extension
+#: (:mod:`gmsvar.io.vcf_format_c`) when it is built; tests compare both paths.
+FORMAT_C = True
 
 _VECTOR_END = INT_MISSING + 1
 _U64 = np.uint64
@@ -118,8 +136,33 @@ def _check_new_names(plan: FastPlan, kind: str, names: Iterable[str]) -> None:
 
 
 # -- decompression -------------------------------------------------------------------------------
+@cache
+def _inflater() -> tuple[Any, tuple[type[Exception], ...]]:
+    """The zlib-compatible module to inflate with, and the errors it raises.
+
+    ISA-L (``isal.isal_zlib``) inflates about twice as fast as zlib and, like zlib,
+    releases the GIL and checks each member's CRC; zlib is the fallback.
+    """
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - isal is a dependency
+        return zlib, (zlib.error,)
+    # (isal's stub declares `error` as an instance; it is the IsalError class; its
+    # multi-member reader raises gzip.BadGzipFile (an OSError) or EOFError)
+    return isal_zlib, (zlib.error, cast("type[Exception]", isal_zlib.error), OSError, EOFError)
+
+
 def _inflate_bgzf(chunk: bytes) -> bytes:
-    """Inflate a run of complete BGZF blocks (each a gzip member with a CRC check)."""
+    """Inflate a run of complete BGZF blocks (each a gzip member with a CRC check).
+
+    With ISA-L, all members are inflated in one call (one GIL release instead of one
+    per 64 KB block: the other threads hold the GIL often while the reader runs).
+    """
+    module = _inflater()[0]
+    if module is not zlib:
+        from isal import igzip
+
+        return cast("Callable[[bytes], bytes]", igzip.decompress)(chunk)  # (untyped in isal)
     out = []
     off, n = 0, len(chunk)
     while off < n:
@@ -132,6 +175,7 @@ def _inflate_bgzf(chunk: bytes) -> bytes:
 def _bgzf_pieces(path: str, read_size: int = 1 << 20) -> Iterator[bytes]:
     """Decompressed text of a BGZF file, in order, inflated two batches at a time."""
     pending: deque[Future[bytes]] = deque()
+    errors = _inflater()[1]
     with open(path, "rb") as fh, ThreadPoolExecutor(max_workers=2) as pool:
         rest = b""
         while True:
@@ -151,7 +195,7 @@ def _bgzf_pieces(path: str, read_size: int = 1 << 20) -> Iterator[bytes]:
             while pending and (len(pending) > 3 or not raw):
                 try:
                     yield pending.popleft().result()
-                except zlib.error as err:
+                except errors as err:
                     raise FastUnsupported(f"corrupt compressed data ({err})") from err
             if not raw:
                 break
@@ -161,8 +205,9 @@ def _bgzf_pieces(path: str, read_size: int = 1 << 20) -> Iterator[bytes]:
 
 def _gzip_pieces(path: str, read_size: int = 4 << 20) -> Iterator[bytes]:
     """Decompressed text of a (possibly multi-member) plain gzip file."""
+    module, errors = _inflater()
     with open(path, "rb") as fh:
-        dec = zlib.decompressobj(31)
+        dec = module.decompressobj(31)
         while True:
             raw = fh.read(read_size)
             if not raw:
@@ -170,12 +215,12 @@ def _gzip_pieces(path: str, read_size: int = 4 << 20) -> Iterator[bytes]:
             while raw:
                 try:
                     yield dec.decompress(raw)
-                except zlib.error as err:
+                except errors as err:
                     raise FastUnsupported(f"corrupt compressed data ({err})") from err
                 if not dec.eof:
                     break
                 raw = dec.unused_data
-                dec = zlib.decompressobj(31)
+                dec = module.decompressobj(31)
         if not dec.eof and dec.unconsumed_tail:
             raise FastUnsupported("truncated gzip data")
 
@@ -225,21 +270,32 @@ def _line_blocks(pieces: Iterator[bytes], target: int) -> Iterator[list[bytes | 
 
 def fast_blocks(
     path: str, kind: str, plan: FastPlan, *, block_bytes: int | None = None,
-    threads: int | None = None, prefilter: object | None = None,
+    threads: int | None = None, prefilter: Prefilter | None = None,
     intervals: Sequence[Interval] | None = None,
 ) -> Iterator[RecordBlock]:
     """Parse a VCF / VCF.gz / VCF.bgz file into :class:`RecordBlock` objects, in order.
 
     Blocks of about ``block_bytes`` (default :data:`BLOCK_BYTES`) are tokenised by
     ``threads`` (default :data:`THREADS`) worker threads while the caller consumes
-    earlier ones. ``prefilter`` (a compiled record-level prefilter, or None) lets
-    records that cannot pass the reader's filters be dropped before tokenising;
+    earlier ones. ``prefilter`` (a compiled :class:`~gmsvar.io.prefilter.Prefilter`, or
+    None) lets the C scanner drop records that cannot pass the reader's filters before
+    tokenising (in the same worker thread); it counts the records scanned and kept, and
+    queues the file index of each kept record per yielded block in ``prefilter.origins``.
     ``intervals`` (merged, sorted) restricts the read to those regions through the index.
     """
     block_bytes = block_bytes or BLOCK_BYTES
     threads = THREADS if threads is None else threads
-    if intervals is not None:
-        raise FastUnsupported("region query through the index")
+    if intervals is not None:  # read through the tabix index (gmsvar.io.tabix)
+        from .tabix import region_blocks, region_line_blocks
+
+        if kind != "vcf.bgz":
+            raise FastUnsupported(f"region query on {kind} input")
+        if prefilter is not None:
+            lines = region_line_blocks(path, intervals, block_bytes=block_bytes, threads=threads)
+            yield from _prefiltered(lines, plan, prefilter, threads)
+        else:
+            yield from region_blocks(path, plan, intervals, block_bytes=block_bytes, threads=threads)
+        return
     if kind == "vcf.bgz":
         pieces = _bgzf_pieces(path)
     elif kind == "vcf.gz":
@@ -248,6 +304,9 @@ def fast_blocks(
         pieces = _plain_pieces(path)
     else:
         raise FastUnsupported(f"{kind} input")
+    if prefilter is not None:
+        yield from _prefiltered(_line_blocks(pieces, block_bytes), plan, prefilter, threads)
+        return
     if threads <= 1:
         for parts in _line_blocks(pieces, block_bytes):
             yield parse_block(parts, plan)
@@ -265,18 +324,83 @@ def fast_blocks(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _prefiltered(blocks: Iterator[list[bytes | memoryview]], plan: FastPlan, prefilter: Prefilter,
+                 threads: int) -> Iterator[RecordBlock]:
+    """:func:`fast_blocks` with a prefilter.
+
+    Worker threads run the C scanner (no GIL) on the blocks, several blocks ahead; the
+    lines it passes on are gathered, in order, and tokenised together once there are
+    :data:`PARSE_BYTES` of them (a :func:`parse_block` call has a fixed cost of a few
+    ms, and the kept lines of one block are often only a few hundred). The lines of
+    each block are counted first, so the scanner knows the file index of its lines
+    (for the shape carriers of the reader's chunks, see ``Prefilter.select``).
+    """
+    texts: list[bytes | memoryview] = []
+    index: list[np.ndarray] = []
+    size = 0
+    keys = [k for k, d in plan.format.items() if d is not None and d.type in ("Integer", "Float")]
+
+    def select(parts: list[bytes | memoryview], first: int) -> Selection:
+        return prefilter.select(parts, plan.n_columns, first_line=first, window=prefilter.window,
+                                samples=plan.sample_columns, keys=keys)
+
+    def take(sel: Selection) -> bool:
+        nonlocal size
+        if len(sel.index):
+            texts.append(sel.text)
+            index.append(sel.index + prefilter.scanned)
+            size += len(sel.text)
+        prefilter.scanned += sel.n_lines
+        prefilter.passed += sel.n_passed
+        return size >= PARSE_BYTES
+
+    def batch() -> RecordBlock:
+        nonlocal texts, index, size
+        block = parse_block(texts, plan)
+        prefilter.origins.append(np.concatenate(index))
+        texts, index, size = [], [], 0
+        return block
+
+    first = 0
+    if threads <= 1:
+        for parts in blocks:
+            if take(select(parts, first)):
+                yield batch()
+            first = prefilter.scanned
+    else:
+        pending: deque[Future[Selection]] = deque()
+        pool = ThreadPoolExecutor(max_workers=threads)
+        try:
+            for parts in blocks:
+                pending.append(pool.submit(select, parts, first))
+                first += prefilter.count_lines(parts)
+                while len(pending) > 2 * threads:
+                    if take(pending.popleft().result()):
+                        yield batch()
+            while pending:
+                if take(pending.popleft().result()):
+                    yield batch()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if texts:
+        yield batch()
+
+
 # -- INFO ---------------------------------------------------------------------------------------
 class _Keys:
     """Matches INFO keys in the text against the declared IDs, eight bytes at a time.
 
     A key's bytes (up to the longest declared ID, in 8-byte words) and length are
-    hashed, looked up in a hash index of the IDs, then compared word by word.
+    hashed, looked up in a direct-mapped table of the IDs' hashes (the top bits of the
+    hash times a multiplier, chosen so no two IDs share a slot), then compared word by
+    word. (numpy only: no hash-table library is imported on the read path.)
     """
 
     _MIX = _U64(0x9E3779B97F4A7C15)
+    _SLOT_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                         0xD6E8FEB86659FD93, 1)
 
     def __init__(self, keys: Sequence[str]) -> None:
-        import pandas as pd
         self.keys = list(keys)
         enc = [k.encode() for k in self.keys]
         self.maxlen = max((len(e) for e in enc), default=0)
@@ -286,9 +410,20 @@ class _Keys:
             self.words[i] = np.frombuffer(e.ljust(8 * self.n_words, b"\0"), dtype="<u8")
         self.lens = np.array([len(e) for e in enc] + [-1], dtype=np.int64)  # row -1: no key
         h = self._hash(self.lens[:-1], [self.words[:-1, j] for j in range(self.n_words)])
-        self.index = pd.Index(h)
-        if not self.index.is_unique:
-            raise FastUnsupported("INFO IDs collide in the key hash")
+        self.table, self.mul, self.shift = self._slots(h)
+
+    def _slots(self, h: np.ndarray) -> tuple[np.ndarray, np.uint64, np.uint64]:
+        """A table of 2**bits slots holding each ID's index at its hash's slot (-1: none)."""
+        n = len(h)
+        for bits in range(max(4, n.bit_length() + 2), 21):
+            for mul in self._SLOT_MULTIPLIERS:
+                slot = (h * _U64(mul)) >> _U64(64 - bits)
+                ordered = np.sort(slot)  # (np.unique would import numpy.ma)
+                if not (ordered[1:] == ordered[:-1]).any():
+                    table = np.full(1 << bits, -1, dtype=np.int64)
+                    table[slot.astype(np.int64)] = np.arange(n)
+                    return table, _U64(mul), _U64(64 - bits)
+        raise FastUnsupported("INFO IDs collide in the key hash")
 
     def _hash(self, lens: np.ndarray, words: list[np.ndarray]) -> np.ndarray:
         h = lens.astype(np.uint64)
@@ -302,7 +437,7 @@ class _Keys:
             return np.full(len(starts), -1, dtype=np.int64)
         words = [tb.w[starts + 8 * j] & MASKS[np.clip(lens - 8 * j, 0, 8)]
                  for j in range(self.n_words)]
-        ids = self.index.get_indexer(self._hash(lens, words))
+        ids = self.table[((self._hash(lens, words) * self.mul) >> self.shift).astype(np.int64)]
         same = self.lens[ids] == lens
         for j, w in enumerate(words):
             same &= self.words[ids, j] == w
@@ -432,14 +567,41 @@ def _missing_of(d: FieldDef | None) -> tuple[object, np.dtype[np.generic]]:
     return None, np.dtype(object)
 
 
+_FormatArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def _parse_format(
     tb: TextBlock, plan: FastPlan, n: int, grid: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-    """GT (n, s, ploidy), records with GT, phasing, and the needed FORMAT keys' values."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, _FormatArrays]]:
+    """GT (n, s, ploidy), records with GT, phasing, and the needed FORMAT keys' values.
+
+    ``grid`` holds the offsets of the first 9 tabs and the newline of each line (or of
+    every tab). The C parser (:mod:`gmsvar.io.vcf_format_c`) reads the block when the extension is
+    built and :data:`FORMAT_C` is set; where it cannot read the block exactly as the
+    numpy code (:func:`_parse_format_numpy`) does, the numpy code reads it, or raises.
+    """
     s = len(plan.sample_columns)
     if not s:
         return (np.zeros((n, 0, 0), dtype=np.int16), np.zeros(n, dtype=bool),
                 np.zeros((n, 0), dtype=bool), {})
+    groups, codes = _format_groups(tb, plan, grid)
+    parsed = None
+    if FORMAT_C and vcf_format_c.AVAILABLE:
+        try:
+            parsed = vcf_format_c.parse_format(tb, plan, n, grid, groups, codes)
+        except FastUnsupported:
+            parsed = None  # the numpy code reads the block, or says why it cannot
+    gt, has_gt, phased, fmt = parsed or _parse_format_numpy(tb, plan, n, grid, groups, codes)
+    for name, d in plan.format.items():
+        if name not in fmt:
+            fill, dtype = _missing_of(d)
+            fmt[name] = (np.full((n, s, 1), fill, dtype=dtype), np.zeros(n, dtype=bool),
+                         np.zeros(n, dtype=np.int64))
+    return gt, has_gt, phased, fmt
+
+
+def _format_groups(tb: TextBlock, plan: FastPlan, grid: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+    """The distinct FORMAT layouts (key lists, checked) and each record's layout code."""
     labels, codes = factorize(tb, grid[:, 7] + 1, grid[:, 8])
     groups = []
     for label in labels:
@@ -448,7 +610,19 @@ def _parse_format(
             raise FastUnsupported(f"FORMAT {label!r}: empty or repeated keys")
         _check_new_names(plan, "FORMAT", keys)
         groups.append(keys)
-    n_file = grid.shape[1] - 9
+    return groups, codes
+
+
+def _parse_format_numpy(
+    tb: TextBlock, plan: FastPlan, n: int, grid: np.ndarray, groups: list[list[str]],
+    codes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, _FormatArrays]]:
+    """:func:`_parse_format` with numpy, for the layouts ``groups`` of the records (``codes``).
+
+    Keys of ``plan.format`` that no layout has are left to the caller.
+    """
+    s = len(plan.sample_columns)
+    n_file = plan.n_columns - 9
     # the sample columns of every line, copied together: calls end at a tab or newline
     stb = tb.segments(grid[:, 8] + 1, grid[:, -1] + 1)
     pos, cls = delimiters(stb, b":,")
@@ -496,7 +670,7 @@ def _parse_format(
     gt = np.full((n, s, 2), -2, dtype=np.int16)
     has_gt = np.zeros(n, dtype=bool)
     phased = np.zeros((n, s), dtype=bool)
-    fmt: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    fmt: dict[str, _FormatArrays] = {}
     for i, name in enumerate(names):
         d = plan.format.get(name, plan.numeric_format.get(name))
         if name != "GT" and (d is None or not (name in plan.format or d.type in ("Integer", "Float"))):
@@ -519,11 +693,6 @@ def _parse_format(
         if name in plan.format:
             fmt[name] = (values.reshape(n, s, -1), present,
                          np.where(present, per_call.reshape(n, s).max(axis=1), 0))
-    for name, d in plan.format.items():
-        if name not in fmt:
-            fill, dtype = _missing_of(d)
-            fmt[name] = (np.full((n, s, 1), fill, dtype=dtype), np.zeros(n, dtype=bool),
-                         np.zeros(n, dtype=np.int64))
     return gt, has_gt, phased, fmt
 
 
@@ -593,7 +762,16 @@ def parse_block(data: bytes | list[bytes | memoryview], plan: FastPlan) -> Recor
         raise FastUnsupported(f"unexpected {type(err).__name__} ({err})") from err
 
 
-def _parse_block(tb: TextBlock, plan: FastPlan) -> RecordBlock:
+def _line_grid(tb: TextBlock, plan: FastPlan) -> np.ndarray:
+    """Offsets of the tabs and the newline of each line: (lines, columns).
+
+    With the C extension only the first 9 tabs and the newline (the last column) are
+    located; the text is checked the same way either way.
+    """
+    if FORMAT_C and vcf_format_c.AVAILABLE:
+        grid = vcf_format_c.line_grid(tb, plan.n_columns)
+        if grid is not None:
+            return grid
     if tb.data.find(b"\r") >= 0:
         raise FastUnsupported("carriage returns in the text (CRLF line ends)")
     tabs, cls = delimiters(tb, b"")
@@ -606,6 +784,12 @@ def _parse_block(tb: TextBlock, plan: FastPlan) -> RecordBlock:
     grid = tabs.reshape(n, ncol)
     if not (tb.a[grid[:, -1]] == _NL).all():
         raise FastUnsupported("a line does not have the header's number of columns")
+    return grid
+
+
+def _parse_block(tb: TextBlock, plan: FastPlan) -> RecordBlock:
+    grid = _line_grid(tb, plan)  # tabs of the fixed columns, and the newline last
+    n = len(grid)
     line_start = np.empty(n, dtype=np.int64)
     line_start[0] = 0
     line_start[1:] = grid[:-1, -1] + 1

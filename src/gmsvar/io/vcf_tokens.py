@@ -316,33 +316,74 @@ def strings(tb: TextBlock, starts: np.ndarray, ends: np.ndarray, *, dot_none: bo
     return out
 
 
+def first_appearance_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (int32) numbering the distinct values in order of first appearance, and where each first is.
+
+    What ``pandas.factorize`` gives, without importing pandas: runs of equal
+    neighbours are collapsed, then distinct values are peeled off one at a time
+    while they are few (CHROM, FILTER and FORMAT columns have a handful), the rest
+    by sorting.
+
+    >>> codes, first = first_appearance_codes(np.array([7, 7, 3, 7, 9, 3], dtype=np.uint64))
+    >>> codes.tolist(), first.tolist()
+    ([0, 0, 1, 0, 2, 1], [0, 2, 4])
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(values[1:], values[:-1], out=change[1:])
+    runs = np.flatnonzero(change)
+    run_values = values[runs]
+    run_codes = np.empty(len(runs), dtype=np.int32)
+    firsts: list[int] = []
+    left = np.arange(len(runs))
+    while len(left) and len(firsts) < 16:
+        # the earliest run not yet coded starts a new value (all earlier values are coded)
+        same = run_values[left] == run_values[left[0]]
+        run_codes[left[same]] = len(firsts)
+        firsts.append(int(left[0]))
+        left = left[~same]
+    first_runs = np.array(firsts, dtype=np.int64)
+    if len(left):  # many distinct values: sort the rest (they all appear after the coded ones)
+        _, first, inverse = np.unique(run_values[left], return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32) + len(firsts)
+        run_codes[left] = rank[inverse.reshape(-1)]
+        first_runs = np.concatenate((first_runs, left[first[order]]))
+    codes = np.repeat(run_codes, np.diff(np.append(runs, n)))
+    return codes, runs[first_runs]
+
+
 def factorize(tb: TextBlock, starts: np.ndarray, ends: np.ndarray) -> tuple[list[str], np.ndarray]:
     """Distinct segment texts in order of first appearance, and each segment's code.
 
-    Segments of up to 24 bytes are compared as words, so only one string per
-    distinct value is created.
+    Segments of up to 24 bytes are compared as words (reads past the text stay in the
+    block's padding), so only one string per distinct value is created.
     """
-    import pandas as pd
     lens = ends - starts
     if len(lens) == 0:
         return [], np.zeros(0, dtype=np.int32)
     if lens.max() > 24:
-        codes, uniques = pd.factorize(strings(tb, starts, ends))
-        return [str(u) for u in uniques], codes.astype(np.int32)
+        texts = strings(tb, starts, ends)
+        codes, first = first_appearance_codes(texts)
+        return texts[first].tolist(), codes
     words = [tb.w[starts + 8 * j] & MASKS[np.clip(lens - 8 * j, 0, 8)]
              for j in range((int(lens.max()) + 7) // 8 or 1)]
     h = lens.astype(np.uint64)
     for w in words:
         h = (h * _U64(0x9E3779B97F4A7C15)) ^ w
-    codes, _ = pd.factorize(h)
-    _, rep = np.unique(codes, return_index=True)
+    codes, rep = first_appearance_codes(h)
     same = lens == lens[rep[codes]]
     for w in words:
         same &= w == w[rep[codes]]
     if not same.all():  # a hash collision: compare the texts themselves
-        codes, uniques = pd.factorize(strings(tb, starts, ends))
-        return [str(u) for u in uniques], codes.astype(np.int32)
-    return strings(tb, starts[rep], ends[rep]).tolist(), codes.astype(np.int32)
+        texts = strings(tb, starts, ends)
+        codes, first = first_appearance_codes(texts)
+        return texts[first].tolist(), codes
+    return strings(tb, starts[rep], ends[rep]).tolist(), codes
 
 
 # -- genotypes ------------------------------------------------------------------------------

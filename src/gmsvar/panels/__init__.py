@@ -23,44 +23,103 @@ Examples
 
 from __future__ import annotations
 
-from .client import (
-    DEFAULT_BASE_URL,
-    PANELAPP_AUSTRALIA_URL,
-    PanelAppClient,
-    PanelSummary,
-    default_cache_dir,
-)
-from .diff import ChangeKind, EntityChange, PanelDiff, diff_panels
-from .directory import (
-    TEST_DIRECTORY_EDITION,
-    TEST_DIRECTORY_EDITIONS,
-    TargetType,
-    TestDirectoryEntry,
-    lookup_test,
-    test_directory,
-)
-from .mask import BuildUnknownError, in_panel, overlaps_intervals
-from .model import (
-    Confidence,
-    Inheritance,
-    Panel,
-    PanelEntity,
-    PanelGene,
-    PanelRegion,
-    PanelStr,
-    normalise_build,
-    version_key,
-)
-from .snapshots import (
-    PanelIndexEntry,
-    SnapshotInfo,
-    gene_list_panel,
-    list_snapshots,
-    load_panel,
-    load_snapshot,
-    panelapp_index,
-    read_panel_file,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .client import (
+        DEFAULT_BASE_URL,
+        PANELAPP_AUSTRALIA_URL,
+        PanelAppClient,
+        PanelSummary,
+        default_cache_dir,
+    )
+    from .diff import ChangeKind, EntityChange, PanelDiff, diff_panels
+    from .directory import (
+        TEST_DIRECTORY_EDITION,
+        TEST_DIRECTORY_EDITIONS,
+        TargetType,
+        TestDirectoryEntry,
+        lookup_test,
+        test_directory,
+    )
+    from .mask import BuildUnknownError, in_panel, overlaps_intervals
+    from .model import (
+        Confidence,
+        Inheritance,
+        Panel,
+        PanelEntity,
+        PanelGene,
+        PanelRegion,
+        PanelStr,
+        normalise_build,
+        version_key,
+    )
+    from .snapshots import (
+        PanelIndexEntry,
+        SnapshotInfo,
+        gene_list_panel,
+        list_snapshots,
+        load_panel,
+        load_snapshot,
+        panelapp_index,
+        read_panel_file,
+    )
+
+# Imported on first use (module ``__getattr__``): ``load_panel`` does not import the
+# live client (requests, sqlite3) or the panel diff.
+_LAZY: dict[str, str] = {
+    "DEFAULT_BASE_URL": "client",
+    "PANELAPP_AUSTRALIA_URL": "client",
+    "PanelAppClient": "client",
+    "PanelSummary": "client",
+    "default_cache_dir": "client",
+    "ChangeKind": "diff",
+    "EntityChange": "diff",
+    "PanelDiff": "diff",
+    "diff_panels": "diff",
+    "TEST_DIRECTORY_EDITION": "directory",
+    "TEST_DIRECTORY_EDITIONS": "directory",
+    "TargetType": "directory",
+    "TestDirectoryEntry": "directory",
+    "lookup_test": "directory",
+    "test_directory": "directory",
+    "BuildUnknownError": "mask",
+    "in_panel": "mask",
+    "overlaps_intervals": "mask",
+    "Confidence": "model",
+    "Inheritance": "model",
+    "Panel": "model",
+    "PanelEntity": "model",
+    "PanelGene": "model",
+    "PanelRegion": "model",
+    "PanelStr": "model",
+    "normalise_build": "model",
+    "version_key": "model",
+    "PanelIndexEntry": "snapshots",
+    "SnapshotInfo": "snapshots",
+    "gene_list_panel": "snapshots",
+    "list_snapshots": "snapshots",
+    "load_panel": "snapshots",
+    "load_snapshot": "snapshots",
+    "panelapp_index": "snapshots",
+    "read_panel_file": "snapshots",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name's module on first access."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gmsvar.panels' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

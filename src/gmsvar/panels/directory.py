@@ -25,13 +25,15 @@ Examples
 
 from __future__ import annotations
 
-import difflib
+import csv
 import functools
+import io
 import json
+import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UnknownTestError
@@ -143,11 +145,27 @@ class TestDirectoryEntry:
         return {"test_directory_code": self.code, "test_directory_edition": self.edition}
 
 
+def data_path(*parts: str) -> str:
+    """Path of a file shipped in ``gmsvar/data`` (no importlib.resources: it imports slowly)."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", *parts)
+
+
+def read_tsv(path: str) -> list[dict[str, str]]:
+    """Rows of a bundled TSV file as dicts of strings (``""`` for empty cells).
+
+    What ``pandas.read_csv(sep="\\t", dtype=str, keep_default_na=False)`` reads, with
+    the csv module, so loading a panel does not import pandas.
+    """
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh, delimiter="\t")
+        header = next(rows, [])
+        return [dict(zip(header, row, strict=True)) for row in rows if row]
+
+
 @functools.lru_cache(maxsize=1)
 def _frame() -> pd.DataFrame:
     import pandas as pd
-    path = resources.files("gmsvar") / "data" / "test_directory.tsv"
-    with path.open("r", encoding="utf-8") as fh:
+    with open(data_path("test_directory.tsv"), encoding="utf-8") as fh:
         df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)
     df.insert(1, "edition", df["directory"].map(TEST_DIRECTORY_EDITIONS))
     df["panelapp_id"] = pd.array(
@@ -161,47 +179,87 @@ def _split(value: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _entries() -> dict[str, TestDirectoryEntry]:
-    import pandas as pd
-    df = _frame()
-    tests: dict[str, TestDirectoryEntry] = {}
-    by_ci: dict[str, list[TestDirectoryEntry]] = {}
-    for r in df.to_dict("records"):
+def _rows_by_indication() -> tuple[list[str], dict[str, list[str | list[str]]]]:
+    """The directory's column names and its rows grouped by clinical-indication code.
+
+    A row is its unsplit line when the file has no quoting (the bundled file: rows are
+    split only for the indication looked up, which keeps one lookup cheap), else its
+    fields as the csv module reads them. File order is kept.
+    """
+    with open(data_path("test_directory.tsv"), encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    rows: Sequence[str | list[str]]
+    if '"' in text or "\r" in text:
+        columns, *parsed = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+        rows = parsed
+    else:
+        header, *lines = text.split("\n")
+        columns, rows = header.split("\t"), lines
+    at = columns.index("ci_code")
+    out: dict[str, list[str | list[str]]] = {}
+    for row in rows:
+        if row:
+            ci = row.split("\t", at + 1)[at] if isinstance(row, str) else row[at]
+            out.setdefault(ci, []).append(row)
+    return columns, out
+
+
+def _indication_rows(ci: str) -> list[dict[str, str]]:
+    columns, groups = _rows_by_indication()
+    return [dict(zip(columns, r.split("\t") if isinstance(r, str) else r, strict=True))
+            for r in groups.get(ci, ())]
+
+
+@functools.cache
+def _indication(ci: str) -> dict[str, TestDirectoryEntry]:
+    """Entries of one clinical indication: its tests, then its summary (empty if unknown).
+
+    Built on demand, so looking up one code does not build all ~2,000 entries.
+    """
+    members: list[TestDirectoryEntry] = []
+    for r in _indication_rows(ci):
         pid = r["panelapp_id"]
-        e = TestDirectoryEntry(
+        members.append(TestDirectoryEntry(
             code=r["test_code"], ci_code=r["ci_code"], name=r["ci_name"],
             test_code=r["test_code"], test_name=r["test_name"], directory=r["directory"],
-            edition=r["edition"], method=r["method"], scope=r["scope"], target=r["target"],
-            target_type=TargetType(r["target_type"]),
-            panelapp_id=None if pd.isna(pid) else int(pid),
+            edition=TEST_DIRECTORY_EDITIONS[r["directory"]], method=r["method"],
+            scope=r["scope"], target=r["target"], target_type=TargetType(r["target_type"]),
+            panelapp_id=int(pid) if pid else None,
             panelapp_name=r["panelapp_name"],
             panelapp_tagged=tuple(int(p) for p in _split(r["panelapp_tagged"])),
             genes=_split(r["genes"]), fusions=_split(r["fusions"]),
             notes=tuple(n for n in r["notes"].split(" | ") if n),
-        )
-        tests[e.code] = e
-        by_ci.setdefault(e.ci_code, []).append(e)
-    out = dict(tests)
-    for ci, members in by_ci.items():
-        kinds = {t.target_type for t in members}
-        kind = next(k for k in TargetType if k in kinds)
-        ids = tuple(dict.fromkeys(t.panelapp_id for t in members if t.panelapp_id))
-        first = members[0]
-        out[ci] = TestDirectoryEntry(
-            code=ci, ci_code=ci, name=first.name, test_code=None, test_name="",
-            directory=first.directory, edition=first.edition,
-            method="; ".join(dict.fromkeys(t.method for t in members)),
-            scope="; ".join(dict.fromkeys(t.scope for t in members if t.scope)),
-            target="; ".join(dict.fromkeys(t.target for t in members)),
-            target_type=kind,
-            panelapp_id=ids[0] if len(ids) == 1 else None,
-            panelapp_name=next((t.panelapp_name for t in members if t.panelapp_id), ""),
-            panelapp_tagged=tuple(sorted({p for t in members for p in t.panelapp_tagged})),
-            genes=tuple(dict.fromkeys(g for t in members for g in t.genes)),
-            fusions=tuple(dict.fromkeys(f for t in members for f in t.fusions)),
-            notes=(),
-            tests=tuple(members),
-        )
+        ))
+    if not members:
+        return {}
+    out = {t.code: t for t in members}
+    kinds = {t.target_type for t in members}
+    kind = next(k for k in TargetType if k in kinds)
+    ids = tuple(dict.fromkeys(t.panelapp_id for t in members if t.panelapp_id))
+    first = members[0]
+    out[ci] = TestDirectoryEntry(
+        code=ci, ci_code=ci, name=first.name, test_code=None, test_name="",
+        directory=first.directory, edition=first.edition,
+        method="; ".join(dict.fromkeys(t.method for t in members)),
+        scope="; ".join(dict.fromkeys(t.scope for t in members if t.scope)),
+        target="; ".join(dict.fromkeys(t.target for t in members)),
+        target_type=kind,
+        panelapp_id=ids[0] if len(ids) == 1 else None,
+        panelapp_name=next((t.panelapp_name for t in members if t.panelapp_id), ""),
+        panelapp_tagged=tuple(sorted({p for t in members for p in t.panelapp_tagged})),
+        genes=tuple(dict.fromkeys(g for t in members for g in t.genes)),
+        fusions=tuple(dict.fromkeys(f for t in members for f in t.fusions)),
+        notes=(),
+        tests=tuple(members),
+    )
+    return out
+
+
+def _entries() -> dict[str, TestDirectoryEntry]:
+    """Every entry (tests and indications), keyed by code."""
+    out: dict[str, TestDirectoryEntry] = {}
+    for ci in _rows_by_indication()[1]:
+        out.update(_indication(ci))
     return out
 
 
@@ -280,17 +338,17 @@ def lookup_test(code: str) -> TestDirectoryEntry:
     gmsvar.errors.UnknownTestError: 'R2100' is not in the National Genomic Test Directory ...
     """
     key = normalise_code(code)
-    entries = _entries()
-    try:
-        return entries[key]
-    except KeyError:
-        pass
     ci = key.split(".")[0]
+    entries = _indication(ci)
+    if key in entries:
+        return entries[key]
     if ci in entries and ci != key:
         near = [t.code for t in entries[ci].tests]
         hint = f"{ci} has tests {', '.join(near)}"
     else:
-        near = difflib.get_close_matches(key, list(entries), n=5, cutoff=0.6)
+        import difflib
+
+        near = difflib.get_close_matches(key, list(_entries()), n=5, cutoff=0.6)
         hint = f"nearest codes: {', '.join(near)}" if near else "no similar codes"
     raise UnknownTestError(
         f"{code!r} is not in the National Genomic Test Directory ({TEST_DIRECTORY_EDITION}); "
@@ -300,6 +358,6 @@ def lookup_test(code: str) -> TestDirectoryEntry:
 
 def directory_meta() -> dict[str, Any]:
     """The build record of the bundled directory (editions, source checksums, fixes)."""
-    path = resources.files("gmsvar") / "data" / "test_directory.meta.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    with open(data_path("test_directory.meta.json"), encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
     return data

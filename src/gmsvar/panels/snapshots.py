@@ -26,8 +26,6 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,13 +34,17 @@ from ..regions import Interval
 from .directory import (
     TargetType,
     TestDirectoryEntry,
+    data_path,
     is_test_code,
     lookup_test,
     normalise_code,
+    read_tsv,
 )
 from .model import Confidence, Inheritance, Panel, PanelGene, version_key
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from .client import PanelAppClient
 
 __all__ = [
@@ -69,7 +71,7 @@ class SnapshotInfo:
 
 
 def _package_dir() -> Traversable:
-    return resources.files("gmsvar") / "data" / "panels"
+    return Path(data_path("panels"))
 
 
 def _dirs(snapshot_dir: str | os.PathLike[str] | None) -> list[Traversable]:
@@ -235,11 +237,12 @@ def panelapp_index() -> dict[int, PanelIndexEntry]:
 
 
 @functools.lru_cache(maxsize=1)
+def _index_rows() -> list[dict[str, str]]:
+    return read_tsv(data_path("panels", "panelapp_index.tsv"))
+
+
+@functools.lru_cache(maxsize=1)
 def _index_cached() -> dict[int, PanelIndexEntry]:
-    import pandas as pd
-    item = _package_dir() / "panelapp_index.tsv"
-    with item.open("r", encoding="utf-8") as fh:
-        df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)
     return {
         int(r["panel_id"]): PanelIndexEntry(
             panel_id=int(r["panel_id"]), name=r["name"], version=r["version"],
@@ -247,23 +250,19 @@ def _index_cached() -> dict[int, PanelIndexEntry]:
             test_codes=_codes(r["test_codes"]), types=_codes(r["types"]),
             n_genes=int(r["n_genes"] or 0),
         )
-        for r in df.to_dict("records")
+        for r in _index_rows()
     }
 
 
 def _tagged(code: str) -> list[int]:
-    return sorted(p for p, e in _index_cached().items() if code in e.test_codes)
+    """Panels whose PanelApp ``relevant_disorders`` carry ``code`` (no index entries built)."""
+    return sorted({int(r["panel_id"]) for r in _index_rows() if code in _codes(r["test_codes"])})
 
 
 # -- gene-list pseudo-panels -------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _gene_coordinates() -> dict[str, dict[str, str]]:
-    import pandas as pd
-    item = resources.files("gmsvar") / "data" / "test_directory_gene_coordinates.tsv"
-    with item.open("r", encoding="utf-8") as fh:
-        df = pd.read_csv(fh, sep="\t", dtype=str, keep_default_na=False)
-    return {str(r["symbol"]): {str(k): str(v) for k, v in r.items()}
-            for r in df.to_dict("records")}
+    return {r["symbol"]: r for r in read_tsv(data_path("test_directory_gene_coordinates.tsv"))}
 
 
 def _iv(rec: Mapping[str, str], build: str) -> Interval | None:
