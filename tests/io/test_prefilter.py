@@ -528,14 +528,19 @@ SHAPE_BODY = [
 ]
 
 
+@pytest.mark.parametrize("bypass", [(20_000, 0.5), (0, -1.0), (3, 0.0)],
+                         ids=["scan", "bypass-at-once", "bypass-after-3"])
 @pytest.mark.parametrize("samples", [None, ["S2"]])
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 4, 250_000])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_chunks__scanner_chunks_have_the_shape_of_the_unfiltered_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_size: int, threads: int,
-        samples: list[str] | None) -> None:
+        samples: list[str] | None, bypass: tuple[int, float]) -> None:
     """Ploidy and FORMAT widths are the largest of a chunk's records, kept or not: the
-    scanner passes on dropped records that set them, and cuts the same chunks."""
+    scanner passes on dropped records that set them, and cuts the same chunks; so does
+    a read that stops scanning part-way because most records pass (``bypass``)."""
+    monkeypatch.setattr(vcf_fast, "BYPASS_AFTER", bypass[0])
+    monkeypatch.setattr(vcf_fast, "BYPASS_SHARE", bypass[1])
     monkeypatch.setattr(vcf_fast, "BLOCK_BYTES", 150)
     monkeypatch.setattr(vcf_fast, "PARSE_BYTES", 100)
     monkeypatch.setattr(vcf_fast, "THREADS", threads)

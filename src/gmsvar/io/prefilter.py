@@ -197,6 +197,9 @@ class Prefilter:
         self.origins: deque[np.ndarray] = deque()
         #: the reader's chunk size in file records (None: no shape carriers)
         self.window: int | None = None
+        #: records scanned when the reader stopped scanning because most records passed
+        #: (None: scanned to the end); see :data:`gmsvar.io.vcf_fast.BYPASS_SHARE`
+        self.bypassed: int | None = None
 
     def __repr__(self) -> str:
         return f"Prefilter({self.description!r})"
@@ -240,8 +243,13 @@ class Prefilter:
 
     def provenance(self) -> dict[str, Any]:
         """What ran and the record counts so far, for ``meta.provenance["prefilter"]``."""
-        return {"scanner": "gmsvar.io._scan (C)", "program": self.description,
-                "records_scanned": self.scanned, "records_passed": self.passed}
+        out: dict[str, Any] = {"scanner": "gmsvar.io._scan (C)", "program": self.description,
+                               "records_scanned": self.scanned, "records_passed": self.passed}
+        if self.bypassed is not None:
+            out["scanning_stopped_after"] = self.bypassed
+            out["why_stopped"] = ("most records passed: the rest were tokenised whole and "
+                                  "filtered exactly")
+        return out
 
 
 def _describe(t: _Tree, parent: str = "") -> str:

@@ -80,6 +80,11 @@ BLOCK_BYTES = 4 << 20
 THREADS = 2
 #: With a prefilter, the kept lines are tokenised in batches of about this many bytes.
 PARSE_BYTES = 2 << 20
+#: With a prefilter that keeps more than this share of the records in the first
+#: :data:`BYPASS_AFTER` records, the rest of the file is tokenised whole, in the worker
+#: threads, without the scanner (scanning would cost more than it saves).
+BYPASS_SHARE = 0.5
+BYPASS_AFTER = 20_000
 #: Find the line structure and parse the sample columns with the C extension
 #: (:mod:`gmsvar.io.vcf_format_c`) when it is built; tests compare both paths.
 FORMAT_C = True
@@ -361,25 +366,53 @@ def _prefiltered(blocks: Iterator[list[bytes | memoryview]], plan: FastPlan, pre
         texts, index, size = [], [], 0
         return block
 
+    def whole(block: RecordBlock, start: int) -> Iterator[RecordBlock]:
+        """A block tokenised without the scanner: every record passed on."""
+        if texts:
+            yield batch()
+        n = len(block)
+        prefilter.origins.append(np.arange(start, start + n, dtype=np.int64))
+        prefilter.scanned += n
+        prefilter.passed += n
+        yield block
+
+    def bypass() -> bool:
+        if prefilter.bypassed is None and prefilter.scanned >= BYPASS_AFTER and (
+                prefilter.passed > BYPASS_SHARE * prefilter.scanned):
+            prefilter.bypassed = prefilter.scanned
+        return prefilter.bypassed is not None
+
     first = 0
     if threads <= 1:
         for parts in blocks:
-            if take(select(parts, first)):
+            if bypass():
+                yield from whole(parse_block(parts, plan), prefilter.scanned)
+            elif take(select(parts, first)):
                 yield batch()
             first = prefilter.scanned
     else:
-        pending: deque[Future[Selection]] = deque()
+        pending: deque[tuple[int, Future[Selection] | Future[RecordBlock]]] = deque()
         pool = ThreadPoolExecutor(max_workers=threads)
+
+        def settle() -> Iterator[RecordBlock]:
+            start, fut = pending.popleft()
+            got = fut.result()
+            if isinstance(got, RecordBlock):
+                yield from whole(got, start)
+            elif take(got):
+                yield batch()
+
         try:
             for parts in blocks:
-                pending.append(pool.submit(select, parts, first))
+                if bypass():
+                    pending.append((first, pool.submit(parse_block, parts, plan)))
+                else:
+                    pending.append((first, pool.submit(select, parts, first)))
                 first += prefilter.count_lines(parts)
                 while len(pending) > 2 * threads:
-                    if take(pending.popleft().result()):
-                        yield batch()
+                    yield from settle()
             while pending:
-                if take(pending.popleft().result()):
-                    yield batch()
+                yield from settle()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     if texts:

@@ -100,7 +100,8 @@ def as_values(
         data = arr.astype(np.float64)
     elif arr.dtype.kind in "iu":
         bad = (arr == missing) | (arr < 0) if missing == -1 else arr == missing
-        data = np.where(bad, np.nan, arr.astype(np.float64))
+        data = arr.astype(np.float64)
+        data[bad] = np.nan
     elif arr.dtype.kind == "f":
         data = arr.astype(np.float64)
     elif kind in ("Integer", "Float") or (kind is None and _numeric_tuples(arr)):

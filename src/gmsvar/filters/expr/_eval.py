@@ -630,6 +630,17 @@ def _used_row(used: np.ndarray | None, s: int) -> np.ndarray:
 def _num_cmp(a: np.ndarray, b: np.ndarray, op: str) -> np.ndarray:
     """bcftools numeric comparison: float32 unless a value exceeds 2**24; missing logic."""
     fn = _CMP[op]
+    if b.ndim == 0 and not np.isnan(b):
+        # a constant: comparisons with NaN (missing) already give False (True for !=)
+        bv = float(b)
+        with np.errstate(all="ignore"):
+            if bv > _F32_EXACT:
+                return np.asarray(fn(a, bv))
+            res = fn(a.astype(np.float32), np.float32(bv))
+            big = a > _F32_EXACT
+            if big.any():
+                res = np.where(big, fn(a, bv), res)
+        return np.asarray(res)
     am, bm = np.isnan(a), np.isnan(b)
     with np.errstate(all="ignore"):
         big = (a > _F32_EXACT) | (b > _F32_EXACT)
