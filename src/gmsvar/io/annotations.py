@@ -763,11 +763,13 @@ class _Pool:
         cons_text = col(lay.csq)
         mapped = per_value(cons_text, lambda v: (None, -1, None, None) if v in missing
                            else _map_consequence(kind, v))
-        pool.consequence = [m[0] for m in mapped]
-        pool.rank = [m[1] for m in mapped]
-        pool.label = [m[2] for m in mapped]
-        pool.impact = [m[3] if v in missing else v for m, v in zip(mapped, col(lay.impact),
-                                                                      strict=True)]
+        if texts:
+            cons, rank, label, table_impact = map(list, zip(*mapped, strict=True))
+        else:
+            cons, rank, label, table_impact = [], [], [], []
+        pool.consequence, pool.rank, pool.label = cons, rank, label
+        pool.impact = [t if v in missing else v for t, v in zip(table_impact, col(lay.impact),
+                                                                   strict=True)]
         pool.gene = text_or_none(col(lay.gene))
         pool.transcript = text_or_none(col(lay.transcript))
         pool.biotype = text_or_none(col(lay.biotype))
@@ -790,10 +792,12 @@ class _Pool:
         pool.canonical = per_value(col(lay.canonical), lambda v: v.upper() == "YES")
         pick = per_value(col(lay.pick), lambda v: v == "1")
         pool.star = [False] * len(texts)
-        pool.sort_rank = [r if r > 0 else _UNKNOWN_RANK for r in pool.rank]
-        pool.tier = [3 if sr >= _FLANKING_RANK else 0 if m else 1 if c else 2 if p else 3
-                     for sr, m, c, p in zip(pool.sort_rank, pool.mane, pool.canonical, pick,
-                                            strict=True)]
+        rk = np.asarray(pool.rank, dtype=np.int64)
+        sort_rank = np.where(rk > 0, rk, _UNKNOWN_RANK)
+        tier = np.select([np.asarray(pool.mane, dtype=bool), np.asarray(pool.canonical, dtype=bool),
+                          np.asarray(pick, dtype=bool)], [0, 1, 2], 3)
+        tier[sort_rank >= _FLANKING_RANK] = 3
+        pool.sort_rank, pool.tier = sort_rank.tolist(), tier.tolist()
         return pool, alleles
 
     def extend(self, other: _Pool) -> None:
@@ -833,8 +837,10 @@ def _simple_records(
         codes: dict[str, int] = {}
         acode = np.array([codes.setdefault(a, len(codes)) for a in alleles], dtype=np.int64)
         one_allele = (np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts))
-        empty = np.array([e == "" for e in flat], dtype=bool)
-        ok = one_allele & ~np.logical_or.reduceat(empty, starts)
+        ok = one_allele
+        if "" in flat:  # an empty entry ('A,,B'): such strings go the per-record way
+            empty = np.array([e == "" for e in flat], dtype=bool)
+            ok = one_allele & ~np.logical_or.reduceat(empty, starts)
     # first entry per text by (tier, severity) and by severity alone; ties: first written
     group = np.repeat(np.arange(len(texts)), counts)
     sort_rank = np.asarray(pool.sort_rank, dtype=np.int64)

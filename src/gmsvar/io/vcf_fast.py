@@ -84,6 +84,8 @@ PARSE_BYTES = 2 << 20
 #: :data:`BYPASS_AFTER` records, the rest of the file is tokenised whole, in the worker
 #: threads, without the scanner (scanning would cost more than it saves).
 BYPASS_SHARE = 0.5
+#: With a prefilter, blocks scanned ahead of the consumer, per worker thread.
+SCAN_AHEAD = 4
 BYPASS_AFTER = 20_000
 #: Find the line structure and parse the sample columns with the C extension
 #: (:mod:`gmsvar.io.vcf_format_c`) when it is built; tests compare both paths.
@@ -409,7 +411,9 @@ def _prefiltered(blocks: Iterator[list[bytes | memoryview]], plan: FastPlan, pre
                 else:
                     pending.append((first, pool.submit(select, parts, first)))
                 first += prefilter.count_lines(parts)
-                while len(pending) > 2 * threads:
+                # scanning runs ahead while the caller annotates a chunk: at most
+                # SCAN_AHEAD blocks of text (and their selections) are held
+                while len(pending) > SCAN_AHEAD * threads:
                     yield from settle()
             while pending:
                 yield from settle()
