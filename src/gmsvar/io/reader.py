@@ -256,8 +256,9 @@ def read_vcf(
     backend
         ``"cyvcf2"`` (default), ``"pysam"`` or ``"fast"``; all give equal tables.
         ``"fast"`` reads VCF text files (plain, gzip, bgzip) with bulk
-        decompression and vectorised numpy tokenising instead of a per-record
-        loop, reads the header itself (cyvcf2 is imported only to fall back) and
+        decompression and block tokenising (C for the line structure and sample
+        columns when the extensions are built, numpy otherwise) instead of a
+        per-record loop, reads the header itself (cyvcf2 is imported only to fall back) and
         answers ``regions`` through the tabix index itself (:mod:`gmsvar.io.tabix`,
         same records and order as the cyvcf2 backend), and falls back to cyvcf2
         for what it does not handle (BCF, a CSI index, unusual records or
