@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from .calls import (
         all_samples,
@@ -127,19 +129,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import a filter's module on first access."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'gmsvar.filters' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(globals(), __name__, _LAZY)
 
 
 __all__ = [

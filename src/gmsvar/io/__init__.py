@@ -8,6 +8,8 @@ reader, not the validator).
 # the __future__ feature instead of the submodule of that name
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from .reader import iter_vcf, read_vcf
     from .validate import Problem, check_vcf, validate_vcf
@@ -18,16 +20,4 @@ _LAZY = {"iter_vcf": "reader", "read_vcf": "reader", "Problem": "validate", "che
          "validate_vcf": "validate"}
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name's module on first access."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'gmsvar.io' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes(globals(), __name__, _LAZY)

@@ -534,24 +534,10 @@ def region_blocks(
 
     ``threads`` worker threads tokenise blocks while the caller consumes earlier ones.
     """
-    from .vcf_fast import parse_block
+    from .vcf_fast import parse_blocks
 
     blocks = region_line_blocks(path, intervals, block_bytes=block_bytes, threads=threads)
-    if threads <= 1:
-        for lines in blocks:
-            yield parse_block(list(lines), plan)
-        return
-    pending: deque[Future[RecordBlock]] = deque()
-    pool = ThreadPoolExecutor(max_workers=threads)
-    try:
-        for lines in blocks:
-            pending.append(pool.submit(parse_block, list(lines), plan))
-            while len(pending) > threads:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    yield from parse_blocks((list(lines) for lines in blocks), plan, threads)
 
 
 def _kept_lines(fd: int, what: str, work: list[tuple[tuple[int, int], _Select]],

@@ -314,14 +314,24 @@ def fast_blocks(
     if prefilter is not None:
         yield from _prefiltered(_line_blocks(pieces, block_bytes), plan, prefilter, threads)
         return
+    yield from parse_blocks(_line_blocks(pieces, block_bytes), plan, threads)
+
+
+def parse_blocks(blocks: Iterable[list[bytes | memoryview]], plan: FastPlan,
+                 threads: int) -> Iterator[RecordBlock]:
+    """:func:`parse_block` over ``blocks``, in order, ``threads`` blocks at a time.
+
+    Worker threads tokenise blocks while the caller consumes earlier ones (the
+    byte work releases the GIL); ``threads <= 1`` tokenises in the calling thread.
+    """
     if threads <= 1:
-        for parts in _line_blocks(pieces, block_bytes):
+        for parts in blocks:
             yield parse_block(parts, plan)
         return
     pending: deque[Future[RecordBlock]] = deque()
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
-        for parts in _line_blocks(pieces, block_bytes):
+        for parts in blocks:
             pending.append(pool.submit(parse_block, parts, plan))
             while len(pending) > threads:
                 yield pending.popleft().result()
