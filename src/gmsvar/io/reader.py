@@ -681,7 +681,10 @@ class _Reader:
         if filtering and self.prefilter:
             keep = self._keep(table)
             if not keep.all():
-                table = table.take(keep)
+                # the chunk was just built for this read: when most rows pass, move them
+                # within its arrays instead of copying them (see VariantTable._compact)
+                many = 2 * int(keep.sum()) > len(keep)
+                table = table._compact(keep) if many else table.take(keep)
                 extras = {k: v[keep] for k, v in extras.items()}
         term = self.min_consequence
         if term is not None and self.spec is not None and self.fast_prefilter is None:

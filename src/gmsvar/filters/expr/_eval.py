@@ -79,6 +79,42 @@ class Values:
     exact: bool = False  # text compared as a whole (ID), not also split on commas
 
 
+class _IntValues(Values):
+    """An integer FORMAT column used as is: its float64 :attr:`data` is made only if needed.
+
+    Comparing it with a constant (:meth:`compare`) works on the integers directly,
+    with the same result as comparing the float64 data (as bcftools, at float32).
+    """
+
+    def __init__(self, ints: np.ndarray, missing: int) -> None:
+        self.ints, self.missing = ints, missing
+        self._data: np.ndarray | None = None
+        self.text, self.per_sample, self.used, self.exact = False, True, None, False
+
+    @property
+    def data(self) -> np.ndarray:
+        if self._data is None:
+            self._data = as_values(self.ints, None, per_sample=True, missing=self.missing)[0]
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._data = value
+
+    def compare(self, op: str, value: float) -> np.ndarray | None:
+        """``op`` against a constant, shaped like the element result; None: not exact here."""
+        if self._data is not None or np.isnan(value) or abs(value) > _F32_EXACT:
+            return None
+        arr = self.ints
+        bad = arr < 0 if self.missing == -1 else arr == self.missing
+        if (((arr > _F32_EXACT) | (arr < -_F32_EXACT)) & ~bad).any():
+            return None  # float32 would round these: leave them to the general path
+        # |x| <= 2**24 is exact in float32, so x (op) float32(value) is bcftools' comparison
+        res = np.asarray(_CMP[op](arr, float(np.float32(value))))
+        res[bad] = op == "!="  # a missing value fails every test but !=
+        return res[..., None] if res.ndim == 2 else res
+
+
 @dataclass
 class Const:
     """A literal: number, string or missing (``.``)."""
@@ -244,6 +280,10 @@ class _Evaluator:
     def _numeric(self, a: Values, b: Values | Const, op: str) -> Mask:
         if isinstance(b, Const):
             assert isinstance(b.value, float)
+            if isinstance(a, _IntValues):
+                direct = a.compare(op, b.value)
+                if direct is not None:
+                    return self._result(direct, True, a.used)
             const = np.asarray(b.value, dtype=np.float64)
             return self._pairwise(a, b, lambda x, y: _num_cmp(x, const, op))
         return self._pairwise(a, b, lambda x, y: _num_cmp(x, y, op))
@@ -492,6 +532,10 @@ class _Evaluator:
                     raise self.error("GT takes a sample index only, e.g. GT[0]", sub.pos)
                 used = self._samples(sub.values, node)
             return Special("GT", node, used)
+        if sub is None:
+            raw, missing = self._format_column(node, tag)
+            if raw.dtype.kind in "iu" and raw.ndim in (2, 3):
+                return _IntValues(raw, missing)
         data, text = self._format(node, tag)
         used = None
         if sub is not None:
@@ -539,6 +583,11 @@ class _Evaluator:
                           missing=INT_MISSING)
 
     def _format(self, node: Field, tag: str) -> tuple[np.ndarray, bool]:
+        arr, missing = self._format_column(node, tag)
+        return as_values(arr, self.t.meta.format.get(tag), per_sample=True, missing=missing)
+
+    def _format_column(self, node: Field, tag: str) -> tuple[np.ndarray, int]:
+        """The stored column of FORMAT/<tag> and its missing code."""
         col = f"call_format_{tag}"
         missing = INT_MISSING
         if col not in self.t:
@@ -550,8 +599,7 @@ class _Evaluator:
                         f"read_vcf(..., format=[{tag!r}]) (see required_columns)", node)
                 raise self.error(f"the tag FORMAT/{tag} is not defined in the VCF header", node)
             col, missing = std, -1
-        return as_values(self.t[col], self.t.meta.format.get(tag), per_sample=True,
-                          missing=missing)
+        return self.t[col], missing
 
     def _select(self, data: np.ndarray, index: Index, text: bool) -> np.ndarray:
         """Columns of the value axis (last) selected by ``index``; out of range -> missing."""
