@@ -417,15 +417,9 @@ WORKERS = {"gmsvar_filter": _w_gmsvar_filter, "gmsvar_regions": _w_gmsvar_region
 
 def _src_hash() -> str:
     """Hash of the imported gmsvar package source (as bench_read.source_state)."""
-    import hashlib
+    from _source import package_hash
 
-    import gmsvar
-
-    pkg = Path(gmsvar.__file__).resolve().parent
-    h = hashlib.sha256()
-    for f in sorted(pkg.rglob("*.py")):
-        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
+    return package_hash()
 
 
 def worker(params: dict[str, Any]) -> None:

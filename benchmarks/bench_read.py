@@ -84,13 +84,12 @@ def _cpu() -> float:
 
 def source_state() -> dict[str, Any]:
     """Which gmsvar code ran: git HEAD, uncommitted files, and a hash of the package source."""
+    from _source import package_hash
+
     import gmsvar
 
     pkg = Path(gmsvar.__file__).resolve().parent
-    h = hashlib.sha256()
-    for f in sorted(pkg.rglob("*.py")):
-        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes())
-    state: dict[str, Any] = {"src_sha256": h.hexdigest()[:16]}
+    state: dict[str, Any] = {"src_sha256": package_hash()}
     try:
         repo = pkg.parent.parent
         head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
