@@ -212,24 +212,19 @@ def _changes(sample: str, old_v: pd.DataFrame, new_v: pd.DataFrame, old_f: pd.Da
                 "hgvsp": rec.get("hgvsp"), "what": what, "change": change, "old": old,
                 "new": new, "panel_change": why.get(key[0], "")}
 
-    ov, nv = index(old_v), index(new_v)
-    for k in ov.keys() - nv.keys():
-        rows.append(row(k, ov[k], "variant", "removed", ov[k].get("classification"), None))
-    for k in nv.keys() - ov.keys():
-        rows.append(row(k, nv[k], "variant", "added", None, nv[k].get("classification")))
-    for k in ov.keys() & nv.keys():
-        a, b = ov[k].get("classification"), nv[k].get("classification")
-        if str(a) != str(b):
-            rows.append(row(k, nv[k], "classification", "changed", a, b))
-    of, nf = index(old_f), index(new_f)
-    for k in of.keys() - nf.keys():
-        rows.append(row(k, of[k], "finding", "removed", of[k].get("recommendation"), None))
-    for k in nf.keys() - of.keys():
-        rows.append(row(k, nf[k], "finding", "added", None, nf[k].get("recommendation")))
-    for k in of.keys() & nf.keys():
-        a, b = of[k].get("recommendation"), nf[k].get("recommendation")
-        if str(a) != str(b):
-            rows.append(row(k, nf[k], "finding", "changed", a, b))
+    # (what was added/removed, what changed, the column compared, old rows, new rows)
+    for what, changed, column, old_df, new_df in (
+            ("variant", "classification", "classification", old_v, new_v),
+            ("finding", "finding", "recommendation", old_f, new_f)):
+        o, n = index(old_df), index(new_df)
+        for k in o.keys() - n.keys():
+            rows.append(row(k, o[k], what, "removed", o[k].get(column), None))
+        for k in n.keys() - o.keys():
+            rows.append(row(k, n[k], what, "added", None, n[k].get(column)))
+        for k in o.keys() & n.keys():
+            a, b = o[k].get(column), n[k].get(column)
+            if str(a) != str(b):
+                rows.append(row(k, n[k], changed, "changed", a, b))
     return rows
 
 
