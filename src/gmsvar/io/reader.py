@@ -352,6 +352,20 @@ def read_vcf(
     return table
 
 
+def _drop_rows(table: VariantTable, extras: dict[str, np.ndarray], keep: np.ndarray
+               ) -> tuple[VariantTable, dict[str, np.ndarray]]:
+    """Rows ``keep`` of a chunk just built for this read, and of its per-row ``extras``.
+
+    When most rows pass they are moved within the chunk's own arrays instead of
+    copied (:meth:`VariantTable._compact`).
+    """
+    if keep.all():
+        return table, extras
+    many = 2 * int(keep.sum()) > len(keep)
+    table = table._compact(keep) if many else table.take(keep)
+    return table, {k: v[keep] for k, v in extras.items()}
+
+
 class _Reader:
     def __init__(
         self, path: str, *, regions: Regions | None, samples: Sequence[str] | None,
@@ -679,13 +693,7 @@ class _Reader:
 
         filtering = self.include is not None or self.exclude is not None
         if filtering and self.prefilter:
-            keep = self._keep(table)
-            if not keep.all():
-                # the chunk was just built for this read: when most rows pass, move them
-                # within its arrays instead of copying them (see VariantTable._compact)
-                many = 2 * int(keep.sum()) > len(keep)
-                table = table._compact(keep) if many else table.take(keep)
-                extras = {k: v[keep] for k, v in extras.items()}
+            table, extras = _drop_rows(table, extras, self._keep(table))
         term = self.min_consequence
         if term is not None and self.spec is not None and self.fast_prefilter is None:
             # rows whose annotation text has no term that severe cannot pass: not annotated
@@ -693,9 +701,7 @@ class _Reader:
             from .prefilter import filter_annotation
 
             keep = filter_annotation(extras[f"raw:{self.spec.info_id}"], term, self.spec)
-            if not keep.all():
-                table = table.take(keep)
-                extras = {k: v[keep] for k, v in extras.items()}
+            table, extras = _drop_rows(table, extras, keep)
         cats: dict[str, Any] = {}
         cols: dict[str, Any] = {}
         prov = dict(table.meta.provenance)
