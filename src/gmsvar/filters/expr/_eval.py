@@ -103,7 +103,7 @@ class _IntValues(Values):
 
     def compare(self, op: str, value: float) -> np.ndarray | None:
         """``op`` against a constant, shaped like the element result; None: not exact here."""
-        if self._data is not None or np.isnan(value) or abs(value) > _F32_EXACT:
+        if np.isnan(value) or abs(value) > _F32_EXACT:
             return None
         arr = self.ints
         bad = arr < 0 if self.missing == -1 else arr == self.missing
