@@ -27,7 +27,7 @@ and the allele depths come from FORMAT/AD alone, else with numpy.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -414,7 +414,7 @@ class RecordBuffer:
         out["call_vaf_source"] = vaf_code
 
         if self.format_fields:
-            haploid = (gt_rows >= -1).sum(axis=2) == 1
+            haploid = _haploid(gt_rows)
             for k in self.format_fields:
                 d = self.meta.format[k]
                 out[f"call_format_{k}"] = _split_format(fmt_arrays[k], d, rec, allele, haploid)
@@ -651,7 +651,9 @@ class RecordBuffer:
             code[take] = plan.vaf.index(src)
         cols: dict[str, np.ndarray] = {}
         if self.format_fields:
-            haploid = (out["call_genotype"][rows] >= -1).sum(axis=2) == 1
+            def haploid() -> np.ndarray:  # (for Number=G fields only)
+                return _haploid(out["call_genotype"][rows])
+
             for k in self.format_fields:
                 cols[f"call_format_{k}"] = _split_format(tile.fmt[k], self.meta.format[k], rec_t,
                                                          allele_t, haploid)
@@ -828,6 +830,21 @@ class RecordBuffer:
         return np.full((n_rows, s), np.nan, dtype=np.float32)
 
 
+def _haploid(gt: np.ndarray) -> np.ndarray:
+    """Calls (rows, samples) of genotypes ``gt`` (rows, samples, ploidy) with one allele
+    (one entry that is not padding, -2).
+
+    >>> _haploid(np.array([[[0, -2], [1, 0], [-1, -2]]], dtype=np.int8)).tolist()
+    [[True, False, True]]
+    """
+    present = gt >= -1
+    count = present[:, :, 0].astype(np.int8)
+    for q in range(1, gt.shape[2]):  # (a sum over the short last axis is far slower)
+        count += present[:, :, q]
+    out: np.ndarray = count == 1
+    return out
+
+
 def _allele_numbers(n_alt: np.ndarray) -> np.ndarray:
     """[2, 1, 3] -> [1, 2, 1, 1, 2, 3]."""
     if len(n_alt) == 0:
@@ -919,18 +936,24 @@ def _as_tuple(v: Any, d: FieldDef) -> tuple[Any, ...] | None:
 
 
 def _split_format(
-    arr: np.ndarray, d: FieldDef, rec: np.ndarray, allele: np.ndarray, haploid: np.ndarray
+    arr: np.ndarray, d: FieldDef, rec: np.ndarray, allele: np.ndarray,
+    haploid: np.ndarray | Callable[[], np.ndarray],
 ) -> np.ndarray:
-    """(n_rec, s, k) FORMAT values -> per-allele-row (rows, s[, k']) by Number."""
+    """(n_rec, s, k) FORMAT values -> per-allele-row (rows, s[, k']) by Number.
+
+    ``haploid`` (rows, s) is read for Number=G only (a callable giving it is called then).
+    """
+    if d.number == "1":  # the first value of each call, taken before anything is copied
+        first: np.ndarray = arr[:, :, 0][rec]
+        if first.dtype == np.int32:
+            np.putmask(first, first == _INT_VECTOR_END, INT_MISSING)
+        return first
     rows = arr[rec]
     n_rows = len(rec)
     r = np.arange(n_rows)
     dtype = arr.dtype
     if dtype == np.int32:
         rows = np.where(rows == _INT_VECTOR_END, INT_MISSING, rows)
-    if d.number == "1":
-        res4: np.ndarray = rows[:, :, 0]
-        return res4
     if d.number == "A":
         idx = np.minimum(allele - 1, rows.shape[2] - 1)
         res5: np.ndarray = rows[r, :, idx]
@@ -950,6 +973,8 @@ def _split_format(
             cols.append(np.where((gi < width)[:, None], vals, miss))
         hap = rows[r, :, np.minimum(allele, width - 1)]
         hap = np.where((allele < width)[:, None], hap, miss)
+        if callable(haploid):
+            haploid = haploid()
         cols[1] = np.where(haploid, hap, cols[1])
         cols[2] = np.where(haploid, miss, cols[2])
         return np.stack(cols, axis=-1)
