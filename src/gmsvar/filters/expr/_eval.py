@@ -19,6 +19,7 @@ Semantics follow bcftools 1.24 (``filter.c``), checked by the oracle tests:
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Iterator
@@ -102,16 +103,31 @@ class _IntValues(Values):
         self._data = value
 
     def compare(self, op: str, value: float) -> np.ndarray | None:
-        """``op`` against a constant, shaped like the element result; None: not exact here."""
-        if np.isnan(value) or abs(value) > _F32_EXACT:
+        """``op`` against a constant, shaped like the element result; None: not exact here.
+
+        bcftools compares at float32 (a value above 2**24 in double precision). With the
+        constant ``v`` (rounded to float32) strictly inside +-2**24, an integer ``x``
+        compares with ``v`` as with an integer threshold (``x >= v`` iff
+        ``x >= ceil(v)``...) for every ``x``: one rounded to float32 stays on the same
+        side of ``v``. So the int32 column is compared with an integer, without a float
+        copy; a missing value fails every test but ``!=``.
+        """
+        v = float(np.float32(value))
+        if np.isnan(v) or abs(v) >= _F32_EXACT:
             return None
         arr = self.ints
-        bad = arr < 0 if self.missing == -1 else arr == self.missing
-        if (((arr > _F32_EXACT) | (arr < -_F32_EXACT)) & ~bad).any():
-            return None  # float32 would round these: leave them to the general path
-        # |x| <= 2**24 is exact in float32, so x (op) float32(value) is bcftools' comparison
-        res = np.asarray(_CMP[op](arr, float(np.float32(value))))
-        res[bad] = op == "!="  # a missing value fails every test but !=
+        if op in ("==", "!="):  # (no integer equals a v with a fraction)
+            res = (np.asarray(_CMP[op](arr, int(v))) if v == math.floor(v)
+                   else np.full(arr.shape, op == "!=", dtype=bool))
+        else:
+            res = np.asarray(_CMP[op](arr, math.ceil(v) if op in (">=", "<") else math.floor(v)))
+        # missing values: -1 (all negatives) or the one sentinel; fix them only where the
+        # comparison did not already give them the missing result
+        lo, hi = (np.iinfo(np.int32).min, -1) if self.missing == -1 else (self.missing, self.missing)
+        miss_result = op == "!="
+        if not (bool(_CMP[op](lo, v)) == bool(_CMP[op](hi, v)) == miss_result
+                and (op not in ("==", "!=") or not lo <= v <= hi)):
+            np.putmask(res, arr < 0 if self.missing == -1 else arr == self.missing, miss_result)
         return res[..., None] if res.ndim == 2 else res
 
 
