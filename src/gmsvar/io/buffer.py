@@ -578,8 +578,19 @@ class RecordBuffer:
                 "call_vaf_source": np.empty((n_rows, s), dtype=np.int8),
             })
 
+            for k in self.format_fields:  # Number=1 numbers: filled by the tiles' threads too
+                d = self.meta.format[k]
+                if d.number == "1" and _field_dtype(d) in (np.int32, np.float32):
+                    out[f"call_format_{k}"] = np.empty((n_rows, s), dtype=_field_dtype(d))
+
             def tile(i: int) -> dict[str, np.ndarray] | None:
-                return self._kernel_tile(recs, parts[i], spans[i], rec, allele, out)
+                cols = self._kernel_tile(recs, parts[i], spans[i], rec, allele, out)
+                if cols is None:
+                    return None
+                for k in [k for k, v in cols.items()
+                          if k in out and out[k].dtype == v.dtype and out[k].shape[1:] == v.shape[1:]]:
+                    out[k][spans[i]] = cols.pop(k)
+                return cols
 
             if len(parts) > 1 and n_rows * s >= _TILE_CALLS:
                 # the kernel runs without the GIL: tiles in parallel (the fresh output pages
@@ -595,8 +606,11 @@ class RecordBuffer:
             for k, v in cols.items():
                 if k not in out:
                     out[k] = np.empty((n_rows, *v.shape[1:]), dtype=v.dtype)
+                elif out[k].dtype != v.dtype:  # (never: both routes give _field_dtype's)
+                    raise AssertionError(f"{k}: tiles of {out[k].dtype} and {v.dtype}")
                 out[k][rows] = v
-        return out
+        fields = [f"call_format_{k}" for k in self.format_fields]  # (in the numpy route's order)
+        return {**{k: v for k, v in out.items() if k not in fields}, **{k: out[k] for k in fields}}
 
     def _kernel_tile(self, recs: _Records, part: tuple[int, int, RecordBlock, int], rows: slice,
                      rec: np.ndarray, allele: np.ndarray, out: dict[str, np.ndarray]
