@@ -36,6 +36,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define HAVE_SSE2_SCAN 1
+#endif
 
 #define INT_MISSING ((int32_t)INT32_MIN)
 #define INT_END ((int32_t)(INT32_MIN + 1))
@@ -1021,6 +1025,29 @@ static inline int has_less(uint64_t w, uint64_t n) {
     return ((w - 0x0101010101010101ull * n) & ~w & 0x8080808080808080ull) != 0;
 }
 
+/* Offset of the first byte at or after p that is 13 or below (tab, newline, control characters,
+ * carriage return), or size if none: 16 bytes at a time with SSE2, else 8 with a word test. */
+static inline Py_ssize_t next_low(const uint8_t *d, Py_ssize_t p, Py_ssize_t size) {
+#ifdef HAVE_SSE2_SCAN
+    const __m128i lim = _mm_set1_epi8(13);
+    while (p + 16 <= size) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + p));
+        int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, lim), x));  /* x <= 13 */
+        if (mask != 0) return p + __builtin_ctz((unsigned)mask);
+        p += 16;
+    }
+#else
+    while (p + 8 <= size) {
+        uint64_t w;
+        memcpy(&w, d + p, 8);
+        if (has_less(w, 14)) break;
+        p += 8;
+    }
+#endif
+    while (p < size && d[p] > 13) p++;
+    return p;
+}
+
 static PyObject *fmt_lines(PyObject *self, PyObject *args) {
     Py_buffer b;
     Py_ssize_t size, ncol;
@@ -1050,25 +1077,16 @@ static PyObject *fmt_lines(PyObject *self, PyObject *args) {
     for (Py_ssize_t line = 0; line < n && err == NULL; line++) {
         int64_t *row = out + line * m;
         Py_ssize_t k = 0;  /* tabs so far */
-        for (;;) {
-            if (p + 8 <= size) {  /* eight bytes without a tab, newline or control character */
-                uint64_t w;
-                memcpy(&w, d + p, 8);
-                if (!has_less(w, 14)) {
-                    p += 8;
-                    continue;
-                }
-            }
+        for (;;) {  /* (the text ends with a newline, so the line's is found before size) */
+            p = next_low(d, p, size);
             uint8_t c = d[p];
-            if (c < 14) {
-                if (c == '\n') break;
-                if (c == '\t') {
-                    if (k < m - 1) row[k] = p;
-                    k++;
-                } else if (c < 9 || c == '\r') {
-                    err = "a control character or carriage return";
-                    break;
-                }
+            if (c == '\n') break;
+            if (c == '\t') {
+                if (k < m - 1) row[k] = p;
+                k++;
+            } else if (c < 9 || c == '\r') {
+                err = "a control character or carriage return";
+                break;
             }
             p++;
         }
