@@ -27,8 +27,10 @@ and the allele depths come from FORMAT/AD alone, else with numpy.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +50,7 @@ from .blocks import site_tuples as _tuples
 from .blocks import split_dense as _split_dense
 from .vcf_tokens import FastUnsupported
 
-__all__ = ["DenseInfo", "FormatPlan", "RecordBlock", "RecordBuffer", "plan_depth_vaf"]
+__all__ = ["DenseInfo", "FormatPlan", "RecordBlock", "RecordBuffer", "plan_depth_vaf", "small_pages"]
 
 _INT_VECTOR_END = INT_MISSING + 1
 #: Calls per tile when building call-level columns (bounded temporaries).
@@ -169,6 +171,52 @@ class _Records:
             gt=self.gt[r0:r1], phased=self.phased[r0:r1],
             fmt={k: v[r0:r1] for k, v in self.fmt.items()},
         )
+
+
+#: Build chunks in ordinary (4 KB) pages: see :func:`small_pages`.
+SMALL_PAGES = True
+
+
+def _hugepage_switch() -> Callable[[bool], bool] | None:
+    """numpy's switch for its huge-page advice (private; None where this numpy has none)."""
+    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        switch: Callable[[bool], bool] | None = getattr(module, "_set_madvise_hugepage", None)
+        return switch
+    return None
+
+
+@contextmanager
+def small_pages() -> Iterator[None]:
+    """Within the block, numpy does not ask Linux for transparent huge pages.
+
+    numpy advises huge pages (``madvise(MADV_HUGEPAGE)``) for every array of 4 MB or
+    more. On the benchmark machine (a 2-core VM) the first write to fresh huge pages
+    cost about three times as much as to small pages (1.0 vs 0.35 s for 630 MB), and a
+    200k x 100-sample read spent ~0.9 s of system CPU more with the advice than without
+    (``benchmarks/README.md``, "Memory"). The reader builds each chunk, whose call
+    columns it writes once, within this block (:data:`SMALL_PAGES`). The switch is
+    numpy's own (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets at import) and is restored on
+    exit; it is process-wide, so other threads' arrays allocated meanwhile get small
+    pages too, which only affects speed.
+
+    >>> with small_pages():
+    ...     a = np.empty(1 << 20)
+    >>> a.shape
+    (1048576,)
+    """
+    switch = _hugepage_switch() if SMALL_PAGES else None
+    if switch is None:
+        yield
+        return
+    before = switch(False)
+    try:
+        yield
+    finally:
+        switch(before)
 
 
 class RecordBuffer:
@@ -577,7 +625,6 @@ class RecordBuffer:
                 "call_vaf": np.empty((n_rows, s), dtype=np.float32),
                 "call_vaf_source": np.empty((n_rows, s), dtype=np.int8),
             })
-
             for k in self.format_fields:  # Number=1 numbers: filled by the tiles' threads too
                 d = self.meta.format[k]
                 if d.number == "1" and _field_dtype(d) in (np.int32, np.float32):

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import ContigMismatchError, GmsvarError, IndexMissingError, InputError, VcfFormatError
 from ..regions import Interval, add_chr, merge_intervals, parse_region, strip_chr
 from ..table import VariantTable, VcfMetadata, concat
-from .buffer import RecordBuffer, plan_depth_vaf
+from .buffer import RecordBuffer, plan_depth_vaf, small_pages
 from .header import HeaderInfo, check_build, parse_header
 from .vcf_cyvcf2 import header_text_cyvcf2, open_cyvcf2, records_cyvcf2
 from .vcf_fast import FastPlan, FastUnsupported, fast_blocks
@@ -683,9 +683,10 @@ class _Reader:
             yield self._finish()
 
     def _finish(self) -> VariantTable:
-        table, extras = self.buffer.build()
-        self.buffer.clear()
-        return self._post(table, extras)
+        with small_pages():  # (the chunk's arrays are written once: see small_pages)
+            table, extras = self.buffer.build()
+            self.buffer.clear()
+            return self._post(table, extras)
 
     def _post(self, table: VariantTable, extras: dict[str, np.ndarray]) -> VariantTable:
         from .annotations import annotate
