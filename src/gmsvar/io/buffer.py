@@ -196,8 +196,9 @@ def small_pages() -> Iterator[None]:
     numpy advises huge pages (``madvise(MADV_HUGEPAGE)``) for every array of 4 MB or
     more. On the benchmark machine (a 2-core VM) the first write to fresh huge pages
     cost about three times as much as to small pages (1.0 vs 0.35 s for 630 MB), and a
-    200k x 100-sample read spent ~0.9 s of system CPU more with the advice than without
-    (``benchmarks/README.md``, "Memory"). The reader builds each chunk, whose call
+    200k x 100-sample read spent up to 0.9 s of system CPU more with the advice than
+    without, depending on the machine's memory state (``benchmarks/README.md``,
+    "Memory"). The reader builds each chunk, whose call
     columns it writes once, within this block (:data:`SMALL_PAGES`). The switch is
     numpy's own (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets at import) and is restored on
     exit; it is process-wide, so other threads' arrays allocated meanwhile get small
