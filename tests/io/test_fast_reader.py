@@ -288,3 +288,46 @@ def test_build__call_columns_in_tiles_equal_whole(backend: str, monkeypatch: pyt
     monkeypatch.setattr(buffer, "_TILE_CALLS", 50)  # a few records per tile
     tiled = read_vcf(VCF / "test.vcf.gz", backend=backend, format=["PL", "PID", "SB"])  # type: ignore[arg-type]
     assert tiled.equals(whole)
+
+
+# -- small pages ---------------------------------------------------------------------------------
+def test_small_pages__numpy_huge_page_advice_off_within_and_restored_by_the_last_thread() -> None:
+    """Overlapping blocks in two threads: off while any is inside, numpy's setting back after."""
+    import threading
+
+    from gmsvar.io import buffer
+
+    switch = buffer._hugepage_switch()
+    if switch is None:  # pragma: no cover - numpy without the switch: small_pages does nothing
+        pytest.skip("this numpy has no huge-page switch")
+
+    def state() -> bool:
+        value = switch(True)
+        switch(value)
+        return value
+
+    saved = switch(True)
+    try:
+        inside, leave = threading.Event(), threading.Event()
+
+        def other() -> None:
+            with buffer.small_pages():
+                inside.set()
+                leave.wait(10)
+
+        with buffer.small_pages():
+            assert state() is False
+            t = threading.Thread(target=other)
+            t.start()
+            assert inside.wait(10)
+        assert state() is False  # the other thread is still inside
+        leave.set()
+        t.join(10)
+        assert state() is True
+        with buffer.small_pages(), buffer.small_pages():  # nested in one thread
+            assert state() is False
+        assert state() is True
+        table = read_vcf(DATA / "vcf" / "test.vcf.gz", backend="fast")  # the reader restores it too
+        assert len(table) and state() is True
+    finally:
+        switch(saved)

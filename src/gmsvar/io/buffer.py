@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -175,6 +176,9 @@ class _Records:
 
 #: Build chunks in ordinary (4 KB) pages: see :func:`small_pages`.
 SMALL_PAGES = True
+_PAGES_LOCK = threading.Lock()
+_pages_users = 0  # threads within small_pages()
+_pages_before: bool | None = None  # numpy's setting before the first of them
 
 
 def _hugepage_switch() -> Callable[[bool], bool] | None:
@@ -198,26 +202,33 @@ def small_pages() -> Iterator[None]:
     cost about three times as much as to small pages (1.0 vs 0.35 s for 630 MB), and a
     200k x 100-sample read spent up to 0.9 s of system CPU more with the advice than
     without, depending on the machine's memory state (``benchmarks/README.md``,
-    "Memory"). The reader builds each chunk, whose call
-    columns it writes once, within this block (:data:`SMALL_PAGES`). The switch is
-    numpy's own (what ``NUMPY_MADVISE_HUGEPAGE=0`` sets at import) and is restored on
-    exit; it is process-wide, so other threads' arrays allocated meanwhile get small
-    pages too, which only affects speed.
+    "Memory"). The reader builds each chunk, whose call columns it writes once, within
+    this block (:data:`SMALL_PAGES`). The switch is numpy's own (what
+    ``NUMPY_MADVISE_HUGEPAGE=0`` sets at import) and process-wide: the first thread in
+    turns it off and the last one out restores it; other threads' arrays allocated
+    meanwhile get small pages too, which only affects speed.
 
     >>> with small_pages():
     ...     a = np.empty(1 << 20)
     >>> a.shape
     (1048576,)
     """
+    global _pages_users, _pages_before
     switch = _hugepage_switch() if SMALL_PAGES else None
     if switch is None:
         yield
         return
-    before = switch(False)
+    with _PAGES_LOCK:
+        if _pages_users == 0:
+            _pages_before = switch(False)
+        _pages_users += 1
     try:
         yield
     finally:
-        switch(before)
+        with _PAGES_LOCK:
+            _pages_users -= 1
+            if _pages_users == 0 and _pages_before is not None:
+                switch(_pages_before)
 
 
 class RecordBuffer:
