@@ -74,10 +74,12 @@ if TYPE_CHECKING:
 
 __all__ = ["FastPlan", "FastUnsupported", "fast_blocks", "parse_block"]
 
-#: Text per block (bytes); tests make it small. Wide files have long lines, and their blocks
-#: must still hold enough records to spread the per-block work: 8 MB took 10-20 % less CPU
-#: than 4 MB on 200k x 100 samples (2,500 records a block at 4 MB) and no more on 1M x 1.
-BLOCK_BYTES = 8 << 20
+#: Text per block (bytes); tests make it small. Files with long lines (many samples) get up
+#: to twice as much, enough for :data:`BLOCK_RECORDS` records, to spread the per-block work:
+#: 8 MB blocks took 10-20 % less CPU than 4 MB on 200k x 100 samples (2,500 records in 4 MB),
+#: while on 1M x 1 with CSQ they only raised the streaming memory floor (by ~150 MB).
+BLOCK_BYTES = 4 << 20
+BLOCK_RECORDS = 5_000
 #: Worker threads tokenising blocks (numpy releases the GIL for most of the work).
 THREADS = 2
 #: With a prefilter, the kept lines are tokenised in batches of about this many bytes.
@@ -243,6 +245,9 @@ def _plain_pieces(path: str, read_size: int = 16 << 20) -> Iterator[bytes]:
 def _line_blocks(pieces: Iterator[bytes], target: int) -> Iterator[list[bytes | memoryview]]:
     """Whole-line blocks of about ``target`` bytes, header skipped, as lists of pieces.
 
+    When the first ``target`` bytes of records hold fewer than :data:`BLOCK_RECORDS`
+    lines, blocks are made larger, up to twice ``target``.
+
     A block is handed over as the slices it is made of, so it is copied only once,
     when :class:`~gmsvar.io.vcf_tokens.TextBlock` joins them.
     """
@@ -257,6 +262,10 @@ def _line_blocks(pieces: Iterator[bytes], target: int) -> Iterator[list[bytes | 
             if end < 0:
                 continue
             piece, head = head[end + 1 :], None
+            span = min(len(piece), target)
+            lines = piece.count(b"\n", 0, span)  # long lines: blocks of up to twice the size
+            if lines:
+                target = min(2 * target, max(target, span * BLOCK_RECORDS // lines))
         view = memoryview(piece)
         start = 0
         while True:
