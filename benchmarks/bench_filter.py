@@ -363,26 +363,33 @@ def _w_build_cache(p: dict[str, Any]) -> tuple[dict[str, Any], None]:
 
 
 def _w_stream(p: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """Streaming filter (iter_vcf chunks) or a whole read_vcf, both + filter_expr."""
+    """Every record read, in iter_vcf chunks or by one read_vcf, then filtered.
+
+    No filter is applied while reading (no ``include``/``min_consequence``, which would
+    drop most records before they are parsed and hide what holding a chunk costs): both
+    ways read the same columns of all records and then apply the same filter.
+    """
     import gmsvar
     from gmsvar import filters as gf
 
     _imports_done()
     path, expr, backend, term = p["path"], p["expr"], p["backend"], p.get("csq_term")
+    info, fmt = _columns_for(expr)
+
+    def kept(t: Any) -> Any:
+        mask = gmsvar.filter_expr(t, expr)
+        if term:
+            mask &= gf.consequence_at_least(t, term)
+        return t.take(mask)
+
+    how = f"(info={info}, format={fmt}) + filter_expr & consequence_at_least"
     if p["chunk_size"] is None:
-        kept, how = _read_filtered(p)
-        return ({"kept_rows": len(kept), "how": how, "records_read": None},
-                _table_keys(kept))
-    use_include = _has_include(gmsvar.iter_vcf)
-    if use_include:
-        chunks = gmsvar.iter_vcf(path, chunk_size=p["chunk_size"], include=expr,
-                                 backend=backend)
-        how = "iter_vcf(include=expr)"
-    else:
-        info, fmt = _columns_for(expr)
-        chunks = gmsvar.iter_vcf(path, chunk_size=p["chunk_size"], info=info, format=fmt,
-                                 backend=backend)
-        how = f"iter_vcf(info={info}, format={fmt}) + filter_expr per chunk"
+        whole = kept(gmsvar.read_vcf(path, info=info, format=fmt, backend=backend))
+        return ({"kept_rows": len(whole), "how": "read_vcf" + how, "records_read": None},
+                _table_keys(whole))
+    chunks = gmsvar.iter_vcf(path, chunk_size=p["chunk_size"], info=info, format=fmt,
+                             backend=backend)
+    how = "iter_vcf" + how + " per chunk"
     parts = []
     n_chunks = rows = 0
     limit = p.get("max_records")
@@ -391,11 +398,7 @@ def _w_stream(p: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         n_chunks += 1
         rows += len(chunk)
         reader = chunk.meta.provenance.get("reader")
-        mask = None if use_include else gmsvar.filter_expr(chunk, expr)
-        if term:
-            cm = gf.consequence_at_least(chunk, term)
-            mask = cm if mask is None else mask & cm
-        parts.append(chunk if mask is None else chunk.take(mask))
+        parts.append(kept(chunk))
         del chunk
         if limit is not None and n_chunks * p["chunk_size"] >= limit:
             break
