@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gmsvar.panels.directory import _entries, data_path, lookup_test, read_tsv, test_directory
+from gmsvar._data import data_path
+from gmsvar.panels.directory import _entries, lookup_test, read_tsv, test_directory
 
 FILES = ["test_directory.tsv", "panels/panelapp_index.tsv", "test_directory_gene_coordinates.tsv"]
 

@@ -24,11 +24,11 @@ import io
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 import numpy as np
 
+from .._data import data_path
 from ..errors import GmsvarWarning, InputError, KnowledgeBaseError
 from ..table import VariantTable
 from ._common import BoolArray, column
@@ -122,10 +122,9 @@ def so_table() -> tuple[SoTerm, ...]:
     ('transcript_ablation', 1, 'HIGH')
     """
     try:
-        text = resources.files("gmsvar").joinpath("data", "so_consequences.tsv").read_text(
-            encoding="utf-8"
-        )
-    except (FileNotFoundError, ModuleNotFoundError):
+        with open(data_path("so_consequences.tsv"), encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
         return _builtin_table()
     return _parse_table(text)
 

@@ -107,7 +107,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -118,6 +117,7 @@ from urllib.parse import unquote
 
 import numpy as np
 
+from .._data import data_path
 from ..errors import GmsvarWarning, InputError, KnowledgeBaseError
 from ..table import FieldDef
 
@@ -225,9 +225,7 @@ class SoTable:
 @cache
 def load_so_table() -> SoTable:
     """Load and validate the packaged SO consequence table (cached)."""
-    # next to the package, not importlib.resources (which costs ~15 ms to import)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
-                        "so_consequences.tsv")
+    path = data_path("so_consequences.tsv")
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     version = ""

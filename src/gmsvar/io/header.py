@@ -17,11 +17,11 @@ Examples
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
 
+from .._data import data_path
 from ..errors import BuildMismatchError, InputError, VcfFormatError
 from ..regions import strip_chr
 from ..table import FieldDef
@@ -64,10 +64,7 @@ def normalise_build(build: str) -> str:
 
 @cache
 def _assembly_lengths() -> dict[str, dict[str, int]]:
-    # a path next to the package, not importlib.resources (which costs ~15 ms to import)
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
-                        "assemblies.tsv")
-    with open(path, encoding="utf-8") as fh:
+    with open(data_path("assemblies.tsv"), encoding="utf-8") as fh:
         text = fh.read()
     rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t")
     out: dict[str, dict[str, int]] = {b: {} for b in BUILDS}

@@ -29,13 +29,13 @@ import csv
 import functools
 import io
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from .._data import data_path
 from ..errors import UnknownTestError
 
 if TYPE_CHECKING:
@@ -143,11 +143,6 @@ class TestDirectoryEntry:
     def provenance(self) -> dict[str, Any]:
         """What to record with results: code and directory edition."""
         return {"test_directory_code": self.code, "test_directory_edition": self.edition}
-
-
-def data_path(*parts: str) -> str:
-    """Path of a file shipped in ``gmsvar/data`` (no importlib.resources: it imports slowly)."""
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", *parts)
 
 
 def read_tsv(path: str) -> list[dict[str, str]]:

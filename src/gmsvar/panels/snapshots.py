@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._data import data_path
 from ..errors import PanelError, PanelNotFound
 from ..regions import Interval
 from .directory import (
     TargetType,
     TestDirectoryEntry,
-    data_path,
     is_test_code,
     lookup_test,
     normalise_code,
