@@ -561,6 +561,8 @@ def concat(tables: Sequence[VariantTable]) -> VariantTable:
             parts = remapped
         if k == "annotation_variant":
             parts = [p + off for p, off in zip(parts, offsets, strict=True)]
+        if parts[0].ndim > 1 and len({p.shape[1:] for p in parts}) > 1:
+            parts = _pad_widths(k, parts)
         cols[k] = np.concatenate(parts, axis=0) if parts[0].ndim else np.array(parts)
         if kind in ("variant", "call", "annotation") and cols[k].dtype == object:
             continue
@@ -569,6 +571,48 @@ def concat(tables: Sequence[VariantTable]) -> VariantTable:
         contigs.extend(c for c in t.meta.contigs if c not in contigs)
     meta = first.meta.replace(contigs=tuple(contigs))
     return VariantTable(cols, meta, cats)
+
+
+def _pad_widths(name: str, parts: list[np.ndarray]) -> list[np.ndarray]:
+    """Parts of column ``name`` padded to their widest trailing shape.
+
+    Chunks of one file can differ in width: a chunk whose calls are all haploid (chrY,
+    chrM) has a ploidy of 1, and a ``Number=.`` field is as wide as the chunk's longest
+    value list. Genotypes are padded as ploidy padding (-2), other values as missing
+    (INT_MISSING, NaN, None, False), as a read of the whole file in one chunk has them.
+    (One case cannot be told apart: in a chunk of ploidy 1, a record without GT and a
+    haploid missing call both read ``-1``; padded, both read ``-1, -2``.)
+
+    >>> a, b = np.zeros((1, 1, 2), np.int8), np.ones((1, 1, 1), np.int8)
+    >>> np.concatenate(_pad_widths("call_genotype", [a, b])).tolist()
+    [[[0, 0]], [[1, -2]]]
+    """
+    width = tuple(max(dims) for dims in zip(*(p.shape[1:] for p in parts), strict=True))
+    kind = parts[0].dtype.kind
+    fill: Any
+    if name == "call_genotype":
+        fill = -2
+    elif kind == "i" and parts[0].dtype == np.int32:
+        fill = INT_MISSING
+    elif kind == "f":
+        fill = np.nan
+    elif kind == "O":
+        fill = None
+    elif kind == "b":
+        fill = False
+    else:
+        raise InputError(f"cannot concat {name!r}: its chunks have different widths "
+                         f"{sorted({p.shape[1:] for p in parts})} and no missing value for "
+                         f"{parts[0].dtype}")
+    out = []
+    for p in parts:
+        if p.shape[1:] == width:
+            out.append(p)
+            continue
+        q = np.full((len(p), *width), fill, dtype=p.dtype)
+        q[(slice(None), *(slice(0, w) for w in p.shape[1:]))] = p
+        out.append(q)
+    return out
 
 
 def _union_labels(label_sets: Sequence[np.ndarray]) -> np.ndarray:

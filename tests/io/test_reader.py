@@ -450,3 +450,47 @@ def test_read_vcf__bad_expression_fails_before_reading() -> None:
 
     with pytest.raises(ExpressionError, match="column"):
         read_vcf(VCF / "test.vcf.gz", include="QUAL>>30")
+
+
+# -- chunks of different widths ------------------------------------------------------------------
+_WIDTHS_VCF = "\n".join([
+    "##fileformat=VCFv4.2",
+    "##contig=<ID=chrX,length=156040895>",
+    "##contig=<ID=chrY,length=57227415>",
+    '##INFO=<ID=XI,Number=.,Type=Integer,Description="list">',
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">',
+    '##FORMAT=<ID=XL,Number=.,Type=Integer,Description="list">',
+    '##FORMAT=<ID=XF,Number=.,Type=Float,Description="list">',
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2",
+    "chrX\t100\t.\tA\tG\t50\tPASS\tXI=1\tGT:AD:XL:XF\t0/1:5,5:1:0.5\t0|0:9,0:2:.",
+    "chrX\t101\t.\tA\tG,T\t50\tPASS\tXI=1,2\tGT:AD:XL:XF\t1/2:1,4,5:1:0.5\t./.:.:.:.",
+    "chrX\t102\t.\tC\tT\t50\tPASS\t.\tGT:AD\t0/0:8,0\t0/1:3,3",
+    "chrY\t100\t.\tA\tG\t50\tPASS\tXI=1,2,3\tGT:AD:XL:XF\t1:0,9:1,2,3:0.1,0.2\t.:.:4:1.5",
+    "chrY\t101\t.\tA\tC\t50\tPASS\t.\tGT:AD\t0:7,0\t1:0,6",
+    "chrY\t102\t.\tT\tA\t50\tPASS\tXI=4\tGT:AD:XL\t1:0,5:7,8\t0:4,0:.",
+]) + "\n"
+
+
+@pytest.mark.parametrize("backend", ["cyvcf2", "fast"])
+@pytest.mark.parametrize("chunk_size", [1, 2, 3])
+def test_concat_of_chunks__of_other_ploidy_and_widths_equals_the_whole_read(
+    backend: str, chunk_size: int, tmp_path: Path
+) -> None:
+    """A chunk of haploid calls (chrY) or narrower Number=. values joins the others as
+    read_vcf has them: genotypes padded -2, values padded missing (this raised before)."""
+    path = tmp_path / "widths.vcf"
+    path.write_text(_WIDTHS_VCF)
+    whole = read_vcf(path, backend=backend, format=["XL", "XF"])
+    parts = list(iter_vcf(path, chunk_size=chunk_size, backend=backend, format=["XL", "XF"]))
+    assert len({p["call_genotype"].shape[2] for p in parts}) > 1 or chunk_size > 3
+    joined = concat(parts)
+    assert joined.names == whole.names
+    for name in whole.names:
+        a, b = joined[name], whole[name]
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        if a.dtype == object:
+            assert a.tolist() == b.tolist(), name
+        else:
+            assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
+    assert whole["call_genotype"][4:, 0].tolist() == [[1, -2], [0, -2], [1, -2]]  # (chrX 101: 2 rows)
