@@ -176,7 +176,7 @@ FORMATS = {
 KEYS = [*FORMATS, "XX"]  # XX: undeclared (htslib reads it as a String)
 _ints = st.one_of(st.integers(0, 99).map(str), st.integers(-2147483640, 2147483647).map(str),
                   st.sampled_from([".", "", "-", "+1", "1x", "2147483648", "-2147483641", "007",
-                                   "12345678901234567"]))
+                                   "12345678901234567", "05", "00", "9x", "1.", "12a", "3.5"]))
 _floats = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
                     st.integers(-999, 999).map(str),
                     st.sampled_from([".", "", "0.5", "1e-3", "-0.0", "5.", ".25", "1E+02", "nan",

@@ -151,6 +151,25 @@ static inline uint32_t eight_digits(uint64_t w) {
 static inline int int_scan(const uint8_t *d, Py_ssize_t size, Py_ssize_t *pp, Py_ssize_t e,
                            int32_t *out) {
     Py_ssize_t p = *pp, q = p;
+    if (p + 3 <= size) {  /* most values have one or two digits */
+        unsigned a = (unsigned)d[p] - '0', b = (unsigned)d[p + 1] - '0';
+        if (a <= 9) {
+            if (b > 9) {
+                if (p + 1 == e || (p + 1 < e && is_end(d[p + 1]))) {
+                    *out = (int32_t)a;
+                    *pp = p + 1;
+                    return 0;
+                }
+            } else {
+                unsigned c = (unsigned)d[p + 2] - '0';
+                if (c > 9 && (p + 2 == e || (p + 2 < e && is_end(d[p + 2])))) {
+                    *out = (int32_t)(a * 10 + b);
+                    *pp = p + 2;
+                    return 0;
+                }
+            }
+        }
+    }
     if (p + 8 <= size) {
         uint64_t w;
         memcpy(&w, d + p, 8);
