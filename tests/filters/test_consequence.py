@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gmsvar._so import parse_so_table
 from gmsvar.errors import GmsvarWarning, InputError, KnowledgeBaseError
 from gmsvar.filters import (
     consequence_at_least,
@@ -14,7 +15,6 @@ from gmsvar.filters import (
     impact_of,
     so_table,
 )
-from gmsvar.filters.consequence import _builtin_table, _parse_table
 
 from ._tables import table
 
@@ -54,19 +54,36 @@ def test_consequence_rank__unknown_term_suggests() -> None:
         consequence_rank("missense_varaint")
 
 
-def test_so_table__shipped_file_matches_builtin_vep_order() -> None:
-    shipped = {r.term: (r.rank, r.impact) for r in so_table() if r.origin == "vep"}
-    builtin = {r.term: (r.rank, r.impact) for r in _builtin_table()}
-    assert shipped == builtin
+def test_so_table__one_reading_of_the_shipped_file_serves_filters_and_annotations() -> None:
+    from gmsvar.io.annotations import load_so_table
+
+    so = load_so_table()
+    for row in so_table():
+        if row.origin == "vep":
+            assert so.describe("CSQ", row.term) == (row.so_term, row.rank, row.impact)
 
 
-def test_parse_table__rejects_bad_files() -> None:
-    with pytest.raises(KnowledgeBaseError, match="columns"):
-        _parse_table("a\tb\n1\t2\n")
-    with pytest.raises(KnowledgeBaseError, match="rank"):
-        _parse_table("term\trank\timpact\nx\tone\tHIGH\n")
-    with pytest.raises(KnowledgeBaseError, match="impact"):
-        _parse_table("term\trank\timpact\nx\t1\tSEVERE\n")
+HEAD = "# version: t1\nterm\tso_term\trank\timpact\torigin\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a\tb\n1\t2\n", "column header"),
+    ("term\tso_term\trank\timpact\torigin\nx\tx\t1\tHIGH\tvep\n", "version"),
+    (HEAD + "x\tx\tone\tHIGH\tvep\n", "rank"),
+    (HEAD + "x\tx\t1\tSEVERE\tvep\n", "impact"),
+    (HEAD + "x\tx\t1\tHIGH\tpolyphen\n", "origin"),
+    (HEAD + "x\tx\t1\tHIGH\tvep\nX\tx\t2\tLOW\tvep\n", "duplicate"),
+    (HEAD + "x\tx\t1\n", ">= 5"),
+    (HEAD, "no rows"),
+])
+def test_parse_so_table__rejects_bad_files(text: str, message: str) -> None:
+    with pytest.raises(KnowledgeBaseError, match=message):
+        parse_so_table(text, "so.tsv")
+
+
+def test_parse_so_table__same_term_for_two_tools_is_fine() -> None:
+    version, rows = parse_so_table(HEAD + "x\tx\t1\tHIGH\tvep\nx\ty\t2\tLOW\tsnpeff\n", "so.tsv")
+    assert version == "t1" and [r.origin for r in rows] == ["vep", "snpeff"]
 
 
 def test_impact_of__terms() -> None:

@@ -1,9 +1,10 @@
 """Consequence severity (Sequence Ontology ranking) and impact masks.
 
 Ranks come from ``gmsvar/data/so_consequences.tsv`` (VEP display order, 1 =
-most severe, plus SnpEff and bcftools csq synonyms); if that file is missing, a
-built-in copy of the VEP 115 order is used. Lower rank = more severe, so
-"at least as severe as missense" means ``rank <= rank('missense_variant')``.
+most severe, plus SnpEff and bcftools csq synonyms), read by :mod:`gmsvar._so`; a
+missing or malformed file raises :class:`~gmsvar.errors.KnowledgeBaseError`. Lower
+rank = more severe, so "at least as severe as missense" means
+``rank <= rank('missense_variant')``.
 
 Examples
 --------
@@ -18,18 +19,15 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import warnings
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
-from .._data import data_path
-from ..errors import GmsvarWarning, InputError, KnowledgeBaseError
+from .._so import IMPACTS, SoTerm, so_rows
+from ..errors import GmsvarWarning, InputError
 from ..table import VariantTable
 from ._common import BoolArray, column
 
@@ -44,76 +42,21 @@ __all__ = [
     "so_table",
 ]
 
-#: Impact classes, most severe first.
-IMPACTS = ("HIGH", "MODERATE", "LOW", "MODIFIER")
-
-# Built-in fallback: DOMAIN.md 2.6 (ensembl-variation Constants.pm, VEP 115 display order).
-_BUILTIN = """\
-transcript_ablation HIGH
-splice_acceptor_variant HIGH
-splice_donor_variant HIGH
-stop_gained HIGH
-frameshift_variant HIGH
-stop_lost HIGH
-start_lost HIGH
-transcript_amplification HIGH
-feature_elongation HIGH
-feature_truncation HIGH
-inframe_insertion MODERATE
-inframe_deletion MODERATE
-missense_variant MODERATE
-protein_altering_variant MODERATE
-splice_donor_5th_base_variant LOW
-splice_region_variant LOW
-splice_donor_region_variant LOW
-splice_polypyrimidine_tract_variant LOW
-incomplete_terminal_codon_variant LOW
-start_retained_variant LOW
-stop_retained_variant LOW
-synonymous_variant LOW
-coding_sequence_variant MODIFIER
-mature_miRNA_variant MODIFIER
-5_prime_UTR_variant MODIFIER
-3_prime_UTR_variant MODIFIER
-non_coding_transcript_exon_variant MODIFIER
-intron_variant MODIFIER
-NMD_transcript_variant MODIFIER
-non_coding_transcript_variant MODIFIER
-coding_transcript_variant MODIFIER
-upstream_gene_variant MODIFIER
-downstream_gene_variant MODIFIER
-TFBS_ablation MODERATE
-TFBS_amplification MODIFIER
-TF_binding_site_variant MODIFIER
-regulatory_region_ablation MODERATE
-regulatory_region_amplification MODIFIER
-regulatory_region_variant MODIFIER
-intergenic_variant MODIFIER
-sequence_variant MODIFIER
-"""
-
 # When a term appears under several origins, prefer the current VEP meaning.
 _ORIGIN_PRIORITY = {"vep": 0, "vep_legacy": 1, "snpeff": 2, "bcsq": 3}
 
 
-@dataclass(frozen=True)
-class SoTerm:
-    """One row of the severity table: a term as written by a tool and its ranking."""
-
-    term: str
-    so_term: str
-    rank: int
-    impact: str
-    origin: str
-
-
-@lru_cache(maxsize=1)
 def so_table() -> tuple[SoTerm, ...]:
-    """The consequence severity table (from ``gmsvar/data/so_consequences.tsv`` if shipped).
+    """The consequence severity table (``gmsvar/data/so_consequences.tsv``), in file order.
 
     Returns
     -------
-    tuple of :class:`SoTerm`, in file order.
+    tuple of :class:`SoTerm`
+
+    Raises
+    ------
+    KnowledgeBaseError
+        The shipped table is missing or malformed.
 
     Examples
     --------
@@ -121,46 +64,7 @@ def so_table() -> tuple[SoTerm, ...]:
     >>> rows[0].term, rows[0].rank, rows[0].impact
     ('transcript_ablation', 1, 'HIGH')
     """
-    try:
-        with open(data_path("so_consequences.tsv"), encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        return _builtin_table()
-    return _parse_table(text)
-
-
-def _builtin_table() -> tuple[SoTerm, ...]:
-    rows = []
-    for rank, line in enumerate(_BUILTIN.splitlines(), start=1):
-        term, impact = line.split()
-        rows.append(SoTerm(term, term, rank, impact, "vep"))
-    return tuple(rows)
-
-
-def _parse_table(text: str) -> tuple[SoTerm, ...]:
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t")
-    need = {"term", "rank", "impact"}
-    if reader.fieldnames is None or not need <= set(reader.fieldnames):
-        raise KnowledgeBaseError(
-            f"so_consequences.tsv needs columns {sorted(need)}, has {reader.fieldnames}"
-        )
-    rows = []
-    for i, rec in enumerate(reader, start=2):
-        try:
-            rank = int(rec["rank"])
-        except (TypeError, ValueError) as err:
-            raise KnowledgeBaseError(
-                f"so_consequences.tsv row {i}: bad rank {rec['rank']!r}"
-            ) from err
-        impact = (rec["impact"] or "").upper()
-        if impact not in IMPACTS:
-            raise KnowledgeBaseError(f"so_consequences.tsv row {i}: bad impact {impact!r}")
-        rows.append(SoTerm(rec["term"], rec.get("so_term") or rec["term"], rank, impact,
-                           rec.get("origin") or "vep"))
-    if not rows:
-        raise KnowledgeBaseError("so_consequences.tsv has no rows")
-    return tuple(rows)
+    return so_rows()[1]
 
 
 @lru_cache(maxsize=1)

@@ -117,8 +117,8 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from .._data import data_path
-from ..errors import GmsvarWarning, InputError, KnowledgeBaseError
+from .._so import IMPACTS, so_rows
+from ..errors import GmsvarWarning, InputError
 from ..table import FieldDef
 
 __all__ = [
@@ -147,7 +147,6 @@ BCSQ_FIELDS: tuple[str, ...] = (
     "Consequence", "gene", "transcript", "biotype", "strand", "amino_acid_change", "dna_change",
 )
 #: Labels of ``variant_impact`` (codes 0..3), most severe first.
-IMPACTS: tuple[str, ...] = ("HIGH", "MODERATE", "LOW", "MODIFIER")
 #: Labels of ``variant_transcript_choice``.
 TRANSCRIPT_CHOICES: tuple[str, ...] = ("mane_select", "canonical", "pick", "most_severe", "only")
 
@@ -224,46 +223,14 @@ class SoTable:
 
 @cache
 def load_so_table() -> SoTable:
-    """Load and validate the packaged SO consequence table (cached)."""
-    path = data_path("so_consequences.tsv")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    version = ""
-    rows: list[list[str]] = []
-    header: list[str] | None = None
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("#"):
-            if line.startswith("# version:"):
-                version = line.split(":", 1)[1].strip()
-            continue
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        if header is None:
-            header = cells
-            continue
-        if len(cells) < 5:
-            raise KnowledgeBaseError(f"{path}:{lineno}: expected >= 5 tab-separated columns")
-        rows.append(cells + [""] * (len(header) - len(cells)) + [str(lineno)])
-    expected = ["term", "so_term", "rank", "impact", "origin"]
-    if header is None or header[:5] != expected or not version:
-        raise KnowledgeBaseError(f"{path}: missing '# version:' line or column header")
+    """The packaged SO consequence table as per-tool lookups (cached; see :mod:`gmsvar._so`)."""
+    version, rows = so_rows()
     per_origin: dict[str, dict[str, tuple[str, int, str]]] = {}
-    ranked: list[tuple[int, int, str]] = []
-    for cells in rows:
-        term, so_term, rank_s, impact, origin, where = (*cells[:5], cells[-1])
-        if impact not in IMPACTS or origin not in ("vep", "vep_legacy", "snpeff", "bcsq"):
-            raise KnowledgeBaseError(f"{path}:{where}: bad impact {impact!r} or origin {origin!r}")
-        try:
-            rank = int(rank_s)
-        except ValueError as err:
-            raise KnowledgeBaseError(f"{path}:{where}: rank {rank_s!r} is not an integer") from err
-        table = per_origin.setdefault(origin, {})
-        if term.lower() in table:
-            raise KnowledgeBaseError(f"{path}:{where}: duplicate term {term!r} for {origin}")
-        table[term.lower()] = (so_term, rank, impact)
-        ranked.append((rank, int(where), so_term))
-    labels = tuple(dict.fromkeys(t for _, _, t in sorted(ranked)))
+    for row in rows:
+        per_origin.setdefault(row.origin, {})[row.term.lower()] = (row.so_term, row.rank, row.impact)
+    # every label, most severe first (equal ranks in file order)
+    labels = tuple(dict.fromkeys(r.so_term for _, r in sorted(enumerate(rows),
+                                                                key=lambda x: (x[1].rank, x[0]))))
     lookup = {}
     for kind, origins in _ORIGINS.items():
         merged: dict[str, tuple[str, int, str]] = {}
