@@ -146,8 +146,8 @@ ANN_FIELDS: tuple[str, ...] = (
 BCSQ_FIELDS: tuple[str, ...] = (
     "Consequence", "gene", "transcript", "biotype", "strand", "amino_acid_change", "dna_change",
 )
-#: Labels of ``variant_impact`` (codes 0..3), most severe first.
-#: Labels of ``variant_transcript_choice``.
+#: Labels of ``variant_transcript_choice``. (Those of ``variant_impact``, codes 0..3, are
+#: :data:`IMPACTS`, most severe first, from :mod:`gmsvar._so`.)
 TRANSCRIPT_CHOICES: tuple[str, ...] = ("mane_select", "canonical", "pick", "most_severe", "only")
 
 _ORIGINS = {"CSQ": ("vep", "vep_legacy"), "ANN": ("vep", "snpeff"), "BCSQ": ("vep", "bcsq")}
