@@ -10,6 +10,7 @@ number and genotype tokenisers against Python's own parsing.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +332,37 @@ def test_small_pages__numpy_huge_page_advice_off_within_and_restored_by_the_last
         assert len(table) and state() is True
     finally:
         switch(saved)
+
+
+# -- read-ahead thread ---------------------------------------------------------------------------
+def test_prefetch__items_in_order_then_the_producers_error() -> None:
+    def make() -> Iterator[int]:
+        yield from range(3)
+        raise vcf_fast.FastUnsupported("odd record")
+
+    got = []
+    with pytest.raises(vcf_fast.FastUnsupported, match="odd record"):
+        for x in vcf_fast.prefetch(make, depth=1):
+            got.append(x)
+    assert got == [0, 1, 2]
+
+
+def test_prefetch__leaving_early_stops_the_producer_and_closes_its_generator() -> None:
+    import threading
+
+    closed = threading.Event()
+    made = []
+
+    def make() -> Iterator[int]:
+        try:
+            for i in range(10_000):
+                made.append(i)
+                yield i
+        finally:
+            closed.set()
+
+    items = vcf_fast.prefetch(make, depth=2)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    items.close()  # (what a caller's break out of iter_vcf comes to)
+    assert closed.wait(5) and len(made) < 10  # stopped a few items ahead, not at the end
+    assert not any(t.name == "gmsvar-read-ahead" and t.is_alive() for t in threading.enumerate())

@@ -27,7 +27,7 @@ from ..table import VariantTable, VcfMetadata, concat
 from .buffer import RecordBuffer, plan_depth_vaf, small_pages
 from .header import HeaderInfo, check_build, parse_header
 from .vcf_cyvcf2 import header_text_cyvcf2, open_cyvcf2, records_cyvcf2
-from .vcf_fast import FastPlan, FastUnsupported, fast_blocks
+from .vcf_fast import FastPlan, FastUnsupported, fast_blocks, prefetch
 from .vcf_pysam import header_text_pysam, open_pysam, records_pysam
 
 if TYPE_CHECKING:
@@ -194,7 +194,9 @@ def iter_vcf(
     chunks that :func:`gmsvar.table.concat` joins into what ``read_vcf`` returns.
     An empty file (header only) yields nothing. With ``include``/``exclude``/
     ``min_consequence`` a chunk holds the rows of up to ``chunk_size`` records that
-    pass (it may be short, or empty).
+    pass (it may be short, or empty). With ``backend="fast"`` a thread reads ahead
+    (decompresses, scans and tokenises up to ``vcf_fast.PREFETCH_BLOCKS`` blocks of a few
+    MB) while the caller works on a chunk; leaving the loop early stops it.
 
     Examples
     --------
@@ -619,8 +621,10 @@ class _Reader:
             assert self.fast_plan is not None
             try:
                 window = -1  # the file-record window of the buffered records (prefilter)
-                for block in fast_blocks(self.path, self.kind, self.fast_plan,
-                                         prefilter=pf, intervals=self.intervals):
+                plan = self.fast_plan
+                # (a thread reads ahead while a chunk is built and annotated)
+                for block in prefetch(lambda: fast_blocks(self.path, self.kind, plan,
+                                                          prefilter=pf, intervals=self.intervals)):
                     if pf is None:
                         lo = 0
                         while lo < len(block):

@@ -41,13 +41,15 @@ Percent-encoded characters need no special case: cyvcf2 keeps them as written to
 
 from __future__ import annotations
 
+import queue
+import threading
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -285,6 +287,68 @@ def _line_blocks(pieces: Iterator[bytes], target: int) -> Iterator[list[bytes | 
         if bytes(parts[-1][-1:]) != b"\n":
             parts.append(b"\n")
         yield parts
+
+
+_T = TypeVar("_T")
+#: Blocks the reader's producer thread may have ready ahead of the chunk being built.
+PREFETCH_BLOCKS = 4
+
+
+def prefetch(make: Callable[[], Iterator[_T]], depth: int = PREFETCH_BLOCKS
+             ) -> Generator[_T, None, None]:
+    """The items of ``make()``, produced by a background thread up to ``depth`` ahead.
+
+    The reader's blocks come from a generator (decompression, the C scanner, the
+    tokenising threads), which would stay suspended while the caller builds and
+    annotates a chunk; run by this thread it keeps working meanwhile. An exception of
+    the producer is raised here after the items before it; closing this iterator (or
+    leaving it by an exception) stops the producer and closes its generator.
+
+    >>> list(prefetch(lambda: iter(range(5)), depth=2))
+    [0, 1, 2, 3, 4]
+    """
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(depth, 1))
+    stop = threading.Event()
+
+    def put(message: tuple[int, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(message, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            items = make()
+            try:
+                for item in items:
+                    if not put((0, item)):
+                        return
+            finally:
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
+        except BaseException as err:  # (handed to the consumer, which raises it)
+            put((1, err))
+            return
+        put((2, None))
+
+    worker = threading.Thread(target=run, name="gmsvar-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            what, value = q.get()
+            if what == 0:
+                yield value
+            elif what == 1:
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
 
 
 def fast_blocks(
