@@ -573,6 +573,21 @@ def concat(tables: Sequence[VariantTable]) -> VariantTable:
     return VariantTable(cols, meta, cats)
 
 
+def missing_value(dtype: np.dtype[Any]) -> Any:
+    """The missing code of a column dtype (INT_MISSING, NaN, False, None).
+
+    >>> missing_value(np.dtype(np.int32)) == INT_MISSING, missing_value(np.dtype(bool))
+    (True, False)
+    """
+    if dtype == np.int32:
+        return INT_MISSING
+    if dtype.kind == "f":
+        return np.nan
+    if dtype.kind == "b":
+        return False
+    return None
+
+
 def _pad_widths(name: str, parts: list[np.ndarray]) -> list[np.ndarray]:
     """Parts of column ``name`` padded to their widest trailing shape.
 
@@ -588,19 +603,8 @@ def _pad_widths(name: str, parts: list[np.ndarray]) -> list[np.ndarray]:
     [[[0, 0]], [[1, -2]]]
     """
     width = tuple(max(dims) for dims in zip(*(p.shape[1:] for p in parts), strict=True))
-    kind = parts[0].dtype.kind
-    fill: Any
-    if name == "call_genotype":
-        fill = -2
-    elif kind == "i" and parts[0].dtype == np.int32:
-        fill = INT_MISSING
-    elif kind == "f":
-        fill = np.nan
-    elif kind == "O":
-        fill = None
-    elif kind == "b":
-        fill = False
-    else:
+    fill = -2 if name == "call_genotype" else missing_value(parts[0].dtype)
+    if fill is None and parts[0].dtype.kind != "O":
         raise InputError(f"cannot concat {name!r}: its chunks have different widths "
                          f"{sorted({p.shape[1:] for p in parts})} and no missing value for "
                          f"{parts[0].dtype}")

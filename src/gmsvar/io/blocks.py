@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..table import INT_MISSING, FieldDef
+from ..table import FieldDef, missing_value
 
 __all__ = [
     "DenseInfo", "RecordBlock", "concat_info", "field_dtype", "g_indices", "merge_codes",
@@ -28,17 +28,6 @@ def field_dtype(d: FieldDef) -> np.dtype[Any]:
     return {
         "Integer": np.dtype(np.int32), "Float": np.dtype(np.float32), "Flag": np.dtype(bool),
     }.get(d.type, np.dtype(object))
-
-
-def missing_value(dtype: np.dtype[Any]) -> Any:
-    """The missing code of a column dtype (INT_MISSING, NaN, False, None)."""
-    if dtype == np.int32:
-        return INT_MISSING
-    if dtype.kind == "f":
-        return np.nan
-    if dtype.kind == "b":
-        return False
-    return None
 
 
 def g_indices(allele: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
