@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._so import IMPACTS, SoTerm, so_rows
+from .._so import IMPACTS, ORIGINS, SoTerm, so_rows
 from ..errors import GmsvarWarning, InputError
 from ..table import VariantTable
 from ._common import BoolArray, column
@@ -42,8 +42,8 @@ __all__ = [
     "so_table",
 ]
 
-# When a term appears under several origins, prefer the current VEP meaning.
-_ORIGIN_PRIORITY = {"vep": 0, "vep_legacy": 1, "snpeff": 2, "bcsq": 3}
+# When a term appears under several origins, prefer the current VEP meaning (ORIGINS' order).
+_ORIGIN_PRIORITY = {origin: i for i, origin in enumerate(ORIGINS)}
 
 
 def so_table() -> tuple[SoTerm, ...]:

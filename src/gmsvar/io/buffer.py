@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -181,6 +182,7 @@ _pages_users = 0  # threads within small_pages()
 _pages_before: bool | None = None  # numpy's setting before the first of them
 
 
+@cache
 def _hugepage_switch() -> Callable[[bool], bool] | None:
     """numpy's switch for its huge-page advice (private; None where this numpy has none)."""
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
