@@ -13,5 +13,6 @@ setup(
         Extension("gmsvar.io._scan", ["src/gmsvar/io/_scan.c"], extra_compile_args=_FLAGS),
         Extension("gmsvar.io._fmt", ["src/gmsvar/io/_fmt.c"], extra_compile_args=_FLAGS),
         Extension("gmsvar.io._tabix", ["src/gmsvar/io/_tabix.c"], extra_compile_args=_FLAGS),
+        Extension("gmsvar.io._ann", ["src/gmsvar/io/_ann.c"], extra_compile_args=_FLAGS),
     ],
 )

@@ -121,6 +121,11 @@ from .._so import IMPACTS, so_rows
 from ..errors import GmsvarWarning, InputError
 from ..table import FieldDef
 
+try:  # the bulk sub-field splitter; without it the Python code below does the same
+    from . import _ann
+except ImportError:  # pragma: no cover - built by setup.py
+    _ann = None  # type: ignore[assignment]
+
 __all__ = [
     "ANN_FIELDS",
     "BCSQ_FIELDS",
@@ -160,6 +165,36 @@ _SV_WORDS = {
     "copy_number_loss": "DEL", "mobile_element_insertion": "INS",
 }
 _DNA_PART = re.compile(r"^(\d+)([A-Za-z*]*)>([A-Za-z*]*)$")
+_INTRON_TERMS = frozenset({"intron_variant", "conserved_intron_variant"})
+
+
+# -- sub-field rules shared by the per-entry parser (_Entry) and the bulk one (_Pool) ----------
+def _text(v: str) -> str | None:
+    """A text sub-field: None when empty or ``.``."""
+    return None if v in _MISSING else v
+
+
+def _hgvs(v: str) -> str | None:
+    """An HGVS sub-field, URL escapes (``p.%3D``) decoded."""
+    return None if v in _MISSING else unquote(v) if "%" in v else v
+
+
+def _entry_allele(kind: AnnotationKind, v: str) -> str:
+    """An entry's Allele as matched: upper case, "" when missing; SnpEff's compound or
+    cancer suffix (``T-chr1:123_A>G``, ``T-C``) cut at the first ``-``."""
+    if kind == "ANN" and "-" in v[1:]:
+        v = v.split("-", 1)[0]
+    return "" if v in _MISSING else v.upper()
+
+
+def _mane_plus_clinical_free(v: str) -> bool:
+    """VEP ``MANE`` sub-field naming MANE Select (not only MANE Plus Clinical)."""
+    return v not in _MISSING and "plus" not in v.lower()
+
+
+def _intronic(cons_text: str) -> bool:
+    """SnpEff: the entry's Rank is an intron number."""
+    return not _INTRON_TERMS.isdisjoint(cons_text.split("&"))
 
 
 @dataclass(frozen=True)
@@ -399,10 +434,7 @@ class _Entry:
         self.star = star
         missing = _MISSING
 
-        allele = vals[lay.allele]
-        if kind == "ANN" and "-" in allele[1:]:
-            allele = allele.split("-", 1)[0]  # 'T-chr1:123_A>G' (compound), 'T-C' (cancer)
-        self.allele = "" if allele in missing else allele.upper()
+        self.allele = _entry_allele(kind, vals[lay.allele])
         num = vals[lay.allele_num]
         self.allele_num = int(num) if num.isdigit() else 0
         cons_text = vals[lay.csq]
@@ -411,32 +443,20 @@ class _Entry:
         else:
             self.consequence, rank, self.label, table_impact = _map_consequence(kind, cons_text)
         self.rank = rank
-        v = vals[lay.impact]
-        self.impact = table_impact if v in missing else v
-        v = vals[lay.gene]
-        self.gene = None if v in missing else v
-        v = vals[lay.transcript]
-        self.transcript = None if v in missing else v
-        v = vals[lay.biotype]
-        self.biotype = None if v in missing else v
-        v = vals[lay.hgvsc]
-        self.hgvsc = None if v in missing else unquote(v) if "%" in v else v
-        v = vals[lay.hgvsp]
-        self.hgvsp = None if v in missing else unquote(v) if "%" in v else v
-        v = vals[lay.exon]
-        self.exon: str | None = None if v in missing else v
-        v = vals[lay.intron]
-        self.intron: str | None = None if v in missing else v
+        self.impact = _text(vals[lay.impact]) or table_impact
+        self.gene = _text(vals[lay.gene])
+        self.transcript = _text(vals[lay.transcript])
+        self.biotype = _text(vals[lay.biotype])
+        self.hgvsc = _hgvs(vals[lay.hgvsc])
+        self.hgvsp = _hgvs(vals[lay.hgvsp])
+        self.exon = _text(vals[lay.exon])
+        self.intron = _text(vals[lay.intron])
         if lay.rank_field >= 0:  # SnpEff Rank is the exon or the intron number
-            v = vals[lay.rank_field]
-            words = cons_text.split("&")
-            if "intron_variant" in words or "conserved_intron_variant" in words:
-                self.intron = None if v in missing else v
+            if _intronic(cons_text):
+                self.intron = _text(vals[lay.rank_field])
             else:
-                self.exon = None if v in missing else v
-        mane_sel, mane = vals[lay.mane_select], vals[lay.mane]
-        self.mane = mane_sel not in missing or (
-            mane not in missing and "plus" not in mane.lower())
+                self.exon = _text(vals[lay.rank_field])
+        self.mane = vals[lay.mane_select] not in missing or _mane_plus_clinical_free(vals[lay.mane])
         self.canonical = vals[lay.canonical].upper() == "YES"
         pick = vals[lay.pick] == "1"
         sort_rank = rank if rank > 0 else _UNKNOWN_RANK
@@ -636,6 +656,35 @@ def _obj(values: Sequence[Any]) -> np.ndarray:
     return out
 
 
+def _sub_fields(texts: list[str], n: int) -> tuple[list[list[str]], np.ndarray]:
+    """The ``n`` sub-fields of entry texts as (distinct values per sub-field, codes).
+
+    ``codes[j, i]`` indexes sub-field ``j``'s distinct values (in order of first
+    appearance) for entry ``i``. Entries are split at ``|``; extra sub-fields are cut and
+    missing ones read as "" (as :class:`_Entry` does). The C extension
+    (:mod:`gmsvar.io._ann`) does this without a string per entry and sub-field; the
+    Python code is its fallback and its test oracle.
+
+    >>> values, codes = _sub_fields(["A|x|1", "A|y", "C|x|1|extra"], 3)
+    >>> values, codes.tolist()
+    ([['A', 'C'], ['x', 'y'], ['1', '']], [[0, 0, 1], [0, 1, 0], [0, 1, 0]])
+    """
+    codes = np.empty((n, len(texts)), dtype=np.int32)
+    if _ann is not None:
+        return _ann.fields(texts, n, codes), codes
+    return _sub_fields_py(texts, n, codes), codes
+
+
+def _sub_fields_py(texts: list[str], n: int, codes: np.ndarray) -> list[list[str]]:
+    split = [t.split("|") for t in texts]
+    values = []
+    for j in range(n):
+        seen: dict[str, int] = {}
+        codes[j] = [seen.setdefault(f[j] if j < len(f) else "", len(seen)) for f in split]
+        values.append(list(seen))
+    return values
+
+
 class _Pool:
     """Annotation entries as parallel columns (one item per entry), for :func:`annotate`.
 
@@ -681,89 +730,77 @@ class _Pool:
 
     @classmethod
     def from_texts(cls, kind: AnnotationKind, lay: _Layout, texts: list[str]) -> tuple[
-            _Pool, list[str]]:
-        """Entries of VEP/SnpEff entry texts (no BCSQ); also returns each entry's Allele.
+            _Pool, np.ndarray]:
+        """Entries of VEP/SnpEff entry texts (no BCSQ); also returns a code per entry for
+        its Allele (equal codes: the same allele, as :class:`_Entry` normalises it).
 
-        Values are computed once per distinct sub-field value, not once per entry.
+        Values are computed once per distinct sub-field value (:func:`_sub_fields`), not
+        once per entry.
         """
-        n = lay.n
+        n, m = lay.n, len(texts)
         pool = cls(n)
-        mat = np.empty((len(texts), n + 1), dtype=object)
-        # one split for all entries: entry ends become '\x1f' fields, which must fall every n+1
-        parts = "|\x1f|".join(texts).split("|") if texts else []
-        flat = np.empty(len(parts), dtype=object)
-        flat[:] = parts
-        ends = flat[n :: n + 1]
-        if (len(parts) == len(texts) * (n + 1) - 1 and parts.count("\x1f") == len(texts) - 1
-                and (ends == "\x1f").all()):
-            mat[:, :n] = np.append(flat, "\x1f").reshape(len(texts), n + 1)[:, :n]
-        elif texts:  # some entry has more or fewer sub-fields than the header: pad or cut
-            fields = [t.split("|") for t in texts]
-            for k, f in enumerate(fields):
-                if len(f) != n:
-                    fields[k] = f[:n] if len(f) > n else f + [""] * (n - len(f))
-            mat[:, :n] = fields
-        mat[:, n] = ""  # index -1 (sub-field absent from the header) reads as missing
-        pool.values = mat[:, :n]
-
-        def col(j: int) -> list[str]:
-            out: list[str] = mat[:, j].tolist()
-            return out
-
-        def per_value(values: list[str], fn: Any) -> list[Any]:
-            cache = {v: fn(v) for v in set(values)}
-            return [cache[v] for v in values]
-
+        uniques, codes = _sub_fields(texts, n)
         missing = _MISSING
 
-        def allele_of(v: str) -> str:
-            if kind == "ANN" and "-" in v[1:]:
-                v = v.split("-", 1)[0]
-            return "" if v in missing else v.upper()
+        def field(j: int) -> tuple[list[str], np.ndarray]:
+            """Distinct values of sub-field ``j`` and each entry's code; a sub-field the
+            header lacks (``j`` -1) reads as "" everywhere."""
+            if j < 0:
+                return [""], np.zeros(m, dtype=np.intp)
+            return uniques[j], codes[j]
 
-        def text_or_none(values: list[str]) -> list[str | None]:
-            return [None if v in missing else v for v in values]
+        def per_entry(j: int, fn: Any, dtype: Any = object) -> np.ndarray:
+            """``fn`` of sub-field ``j``'s value, for every entry."""
+            values, at = field(j)
+            out: np.ndarray = (_obj([fn(v) for v in values]) if dtype is object
+                               else np.array([fn(v) for v in values], dtype=dtype))[at]
+            return out
 
-        alleles = per_value(col(lay.allele), allele_of)
-        cons_text = col(lay.csq)
-        mapped = per_value(cons_text, lambda v: (None, -1, None, None) if v in missing
-                           else _map_consequence(kind, v))
-        if texts:
-            cons, rank, label, table_impact = map(list, zip(*mapped, strict=True))
-        else:
-            cons, rank, label, table_impact = [], [], [], []
-        pool.consequence, pool.rank, pool.label = cons, rank, label
-        pool.impact = [t if v in missing else v for t, v in zip(table_impact, col(lay.impact),
-                                                                   strict=True)]
-        pool.gene = text_or_none(col(lay.gene))
-        pool.transcript = text_or_none(col(lay.transcript))
-        pool.biotype = text_or_none(col(lay.biotype))
-        pool.hgvsc = [None if v in missing else unquote(v) if "%" in v else v
-                      for v in col(lay.hgvsc)]
-        pool.hgvsp = [None if v in missing else unquote(v) if "%" in v else v
-                      for v in col(lay.hgvsp)]
-        pool.exon = text_or_none(col(lay.exon))
-        pool.intron = text_or_none(col(lay.intron))
+        mat = np.empty((m, n), dtype=object)
+        for j in range(n):
+            mat[:, j] = _obj(uniques[j])[codes[j]]
+        pool.values = mat
+
+        # alleles: equal normalised texts get one code
+        normalised: dict[str, int] = {}
+        allele_values, allele_at = field(lay.allele)
+        allele_codes = np.array([normalised.setdefault(_entry_allele(kind, v), len(normalised))
+                                 for v in allele_values], dtype=np.int64)[allele_at]
+        cons_values, cons_at = field(lay.csq)
+        mapped = [(None, -1, None, None) if v in missing else _map_consequence(kind, v)
+                  for v in cons_values]
+        cons_u, rank_u, label_u, impact_u = (list(x) for x in zip(*mapped, strict=True)) \
+            if mapped else ([], [], [], [])
+        pool.consequence = _obj(cons_u)[cons_at].tolist()
+        rank = np.array(rank_u, dtype=np.int64)[cons_at]
+        pool.rank = rank.tolist()
+        pool.label = _obj(label_u)[cons_at].tolist()
+        pool.impact = np.where(per_entry(lay.impact, lambda v: v in missing, bool),
+                               _obj(impact_u)[cons_at], per_entry(lay.impact, _text)).tolist()
+        pool.gene = per_entry(lay.gene, _text).tolist()
+        pool.transcript = per_entry(lay.transcript, _text).tolist()
+        pool.biotype = per_entry(lay.biotype, _text).tolist()
+        pool.hgvsc = per_entry(lay.hgvsc, _hgvs).tolist()
+        pool.hgvsp = per_entry(lay.hgvsp, _hgvs).tolist()
+        exon = per_entry(lay.exon, _text)
+        intron = per_entry(lay.intron, _text)
         if lay.rank_field >= 0:  # SnpEff Rank is the exon or the intron number
-            in_intron = per_value(cons_text, lambda v: bool(
-                {"intron_variant", "conserved_intron_variant"} & set(v.split("&"))))
-            for k, (v, intronic) in enumerate(zip(col(lay.rank_field), in_intron, strict=True)):
-                if intronic:
-                    pool.intron[k] = None if v in missing else v
-                else:
-                    pool.exon[k] = None if v in missing else v
-        pool.mane = [s not in missing or (m not in missing and "plus" not in m.lower())
-                     for s, m in zip(col(lay.mane_select), col(lay.mane), strict=True)]
-        pool.canonical = per_value(col(lay.canonical), lambda v: v.upper() == "YES")
-        pick = per_value(col(lay.pick), lambda v: v == "1")
-        pool.star = [False] * len(texts)
-        rk = np.asarray(pool.rank, dtype=np.int64)
-        sort_rank = np.where(rk > 0, rk, _UNKNOWN_RANK)
-        tier = np.select([np.asarray(pool.mane, dtype=bool), np.asarray(pool.canonical, dtype=bool),
-                          np.asarray(pick, dtype=bool)], [0, 1, 2], 3)
+            in_intron = per_entry(lay.csq, _intronic, bool)
+            rank_text = per_entry(lay.rank_field, _text)
+            intron = np.where(in_intron, rank_text, intron)
+            exon = np.where(in_intron, exon, rank_text)
+        pool.exon, pool.intron = exon.tolist(), intron.tolist()
+        mane = per_entry(lay.mane_select, lambda v: v not in missing, bool) | per_entry(
+            lay.mane, _mane_plus_clinical_free, bool)
+        canonical = per_entry(lay.canonical, lambda v: v.upper() == "YES", bool)
+        pick = per_entry(lay.pick, lambda v: v == "1", bool)
+        pool.mane, pool.canonical = mane.tolist(), canonical.tolist()
+        pool.star = [False] * m
+        sort_rank = np.where(rank > 0, rank, _UNKNOWN_RANK)
+        tier = np.select([mane, canonical, pick], [0, 1, 2], 3)
         tier[sort_rank >= _FLANKING_RANK] = 3
         pool.sort_rank, pool.tier = sort_rank.tolist(), tier.tolist()
-        return pool, alleles
+        return pool, allele_codes
 
     def extend(self, other: _Pool) -> None:
         for name in self._LISTS:
@@ -795,12 +832,10 @@ def _simple_records(
         text_of_row = np.where(text_of_row >= 0, renumber[text_of_row], -1)
     counts = np.array([t.count(",") + 1 for t in texts], dtype=np.int64)
     flat = ",".join(texts).split(",") if texts else []
-    pool, alleles = _Pool.from_texts(kind, lay, flat)
+    pool, acode = _Pool.from_texts(kind, lay, flat)
     starts = np.cumsum(counts) - counts
     ok = np.ones(len(texts), dtype=bool)
     if flat:
-        codes: dict[str, int] = {}
-        acode = np.array([codes.setdefault(a, len(codes)) for a in alleles], dtype=np.int64)
         one_allele = (np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts))
         ok = one_allele
         if "" in flat:  # an empty entry ('A,,B'): such strings go the per-record way
