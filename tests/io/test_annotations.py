@@ -768,3 +768,12 @@ def test_annotate__python_splitter_equals_c(name: str, monkeypatch: pytest.Monke
         monkeypatch.setattr(ann_mod, "_ann", None)
         assert_same_annotation(rows.run(spec.info_id, position=rows.pos), got)
         monkeypatch.undo()
+
+
+@settings(max_examples=300, deadline=None)
+@given(v=st.lists(st.sampled_from(["%", "3", "D", "d", "=", "p.", "%3D", "%3d", "%2C", "%C3%A9", "%%", "x"]),
+                  max_size=10).map("".join))
+def test_hgvs__decodes_as_unquote(v: str) -> None:
+    from urllib.parse import unquote
+
+    assert ann_mod._hgvs(v) == (None if v in ("", ".") else unquote(v))

@@ -175,8 +175,15 @@ def _text(v: str) -> str | None:
 
 
 def _hgvs(v: str) -> str | None:
-    """An HGVS sub-field, URL escapes (``p.%3D``) decoded."""
-    return None if v in _MISSING else unquote(v) if "%" in v else v
+    """An HGVS sub-field, URL escapes (``p.%3D``) decoded as :func:`urllib.parse.unquote`
+    does (VEP escapes ``=`` in synonymous HGVSp; ``str.replace`` decodes that faster)."""
+    if v in _MISSING:
+        return None
+    if "%" in v:
+        v = v.replace("%3D", "=")
+        if "%" in v:
+            v = unquote(v)
+    return v
 
 
 def _entry_allele(kind: AnnotationKind, v: str) -> str:
@@ -693,39 +700,37 @@ class _Pool:
     else); both give the values :class:`_Entry` computes.
     """
 
-    _LISTS = ("biotype", "canonical", "consequence", "exon", "gene", "hgvsc", "hgvsp", "impact",
-              "intron", "label", "mane", "rank", "sort_rank", "star", "tier", "transcript")
+    _TEXT = ("biotype", "consequence", "exon", "gene", "hgvsc", "hgvsp", "impact", "intron",
+             "label", "transcript")  # object arrays (str or None)
+    _FLAGS = ("canonical", "mane", "star")  # bool arrays
+    _INTS = ("rank", "sort_rank", "tier")  # int64 arrays
 
     def __init__(self, n_fields: int) -> None:
         self.values: np.ndarray = np.empty((0, n_fields), dtype=object)
-        self.biotype: list[str | None] = []
-        self.canonical: list[bool] = []
-        self.consequence: list[str | None] = []
-        self.exon: list[str | None] = []
-        self.gene: list[str | None] = []
-        self.hgvsc: list[str | None] = []
-        self.hgvsp: list[str | None] = []
-        self.impact: list[str | None] = []
-        self.intron: list[str | None] = []
-        self.label: list[str | None] = []
-        self.mane: list[bool] = []
-        self.rank: list[int] = []
-        self.sort_rank: list[int] = []
-        self.star: list[bool] = []
-        self.tier: list[int] = []
-        self.transcript: list[str | None] = []
+        empty_text, empty_flag, empty_int = (np.empty(0, dtype=object), np.empty(0, dtype=bool),
+                                             np.empty(0, dtype=np.int64))
+        self.biotype = self.consequence = self.exon = self.gene = self.hgvsc = empty_text
+        self.hgvsp = self.impact = self.intron = self.label = self.transcript = empty_text
+        self.canonical = self.mane = self.star = empty_flag
+        self.rank = self.sort_rank = self.tier = empty_int
+
+    def __len__(self) -> int:
+        return len(self.values)
 
     @classmethod
     def from_entries(cls, entries: list[_Entry], n_fields: int) -> _Pool:
         pool = cls(n_fields)
-        for name in cls._LISTS:
-            if name not in ("sort_rank", "tier"):
-                setattr(pool, name, [getattr(e, name) for e in entries])
-        pool.tier = [e.ckey[1] for e in entries]
-        pool.sort_rank = [e.ckey[2] for e in entries]
-        if entries:
-            pool.values = np.empty((len(entries), n_fields), dtype=object)
-            pool.values[:] = [e.values for e in entries]
+        if not entries:
+            return pool
+        for name in cls._TEXT:
+            setattr(pool, name, _obj([getattr(e, name) for e in entries]))
+        for name in cls._FLAGS:
+            setattr(pool, name, np.array([getattr(e, name) for e in entries], dtype=bool))
+        pool.rank = np.array([e.rank for e in entries], dtype=np.int64)
+        pool.tier = np.array([e.ckey[1] for e in entries], dtype=np.int64)
+        pool.sort_rank = np.array([e.ckey[2] for e in entries], dtype=np.int64)
+        pool.values = np.empty((len(entries), n_fields), dtype=object)
+        pool.values[:] = [e.values for e in entries]
         return pool
 
     @classmethod
@@ -771,17 +776,16 @@ class _Pool:
                   for v in cons_values]
         cons_u, rank_u, label_u, impact_u = (list(x) for x in zip(*mapped, strict=True)) \
             if mapped else ([], [], [], [])
-        pool.consequence = _obj(cons_u)[cons_at].tolist()
-        rank = np.array(rank_u, dtype=np.int64)[cons_at]
-        pool.rank = rank.tolist()
-        pool.label = _obj(label_u)[cons_at].tolist()
+        pool.consequence = _obj(cons_u)[cons_at]
+        rank = pool.rank = np.array(rank_u, dtype=np.int64)[cons_at]
+        pool.label = _obj(label_u)[cons_at]
         pool.impact = np.where(per_entry(lay.impact, lambda v: v in missing, bool),
-                               _obj(impact_u)[cons_at], per_entry(lay.impact, _text)).tolist()
-        pool.gene = per_entry(lay.gene, _text).tolist()
-        pool.transcript = per_entry(lay.transcript, _text).tolist()
-        pool.biotype = per_entry(lay.biotype, _text).tolist()
-        pool.hgvsc = per_entry(lay.hgvsc, _hgvs).tolist()
-        pool.hgvsp = per_entry(lay.hgvsp, _hgvs).tolist()
+                               _obj(impact_u)[cons_at], per_entry(lay.impact, _text))
+        pool.gene = per_entry(lay.gene, _text)
+        pool.transcript = per_entry(lay.transcript, _text)
+        pool.biotype = per_entry(lay.biotype, _text)
+        pool.hgvsc = per_entry(lay.hgvsc, _hgvs)
+        pool.hgvsp = per_entry(lay.hgvsp, _hgvs)
         exon = per_entry(lay.exon, _text)
         intron = per_entry(lay.intron, _text)
         if lay.rank_field >= 0:  # SnpEff Rank is the exon or the intron number
@@ -789,22 +793,22 @@ class _Pool:
             rank_text = per_entry(lay.rank_field, _text)
             intron = np.where(in_intron, rank_text, intron)
             exon = np.where(in_intron, exon, rank_text)
-        pool.exon, pool.intron = exon.tolist(), intron.tolist()
+        pool.exon, pool.intron = exon, intron
         mane = per_entry(lay.mane_select, lambda v: v not in missing, bool) | per_entry(
             lay.mane, _mane_plus_clinical_free, bool)
         canonical = per_entry(lay.canonical, lambda v: v.upper() == "YES", bool)
         pick = per_entry(lay.pick, lambda v: v == "1", bool)
-        pool.mane, pool.canonical = mane.tolist(), canonical.tolist()
-        pool.star = [False] * m
+        pool.mane, pool.canonical = mane, canonical
+        pool.star = np.zeros(m, dtype=bool)
         sort_rank = np.where(rank > 0, rank, _UNKNOWN_RANK)
         tier = np.select([mane, canonical, pick], [0, 1, 2], 3)
         tier[sort_rank >= _FLANKING_RANK] = 3
-        pool.sort_rank, pool.tier = sort_rank.tolist(), tier.tolist()
+        pool.sort_rank, pool.tier = sort_rank, tier.astype(np.int64)
         return pool, allele_codes
 
     def extend(self, other: _Pool) -> None:
-        for name in self._LISTS:
-            getattr(self, name).extend(getattr(other, name))
+        for name in (*self._TEXT, *self._FLAGS, *self._INTS):
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
         self.values = np.concatenate([self.values, other.values])
 
 
@@ -843,9 +847,9 @@ def _simple_records(
             ok = one_allele & ~np.logical_or.reduceat(empty, starts)
     # first entry per text by (tier, severity) and by severity alone; ties: first written
     group = np.repeat(np.arange(len(texts)), counts)
-    sort_rank = np.asarray(pool.sort_rank, dtype=np.int64)
+    sort_rank = pool.sort_rank
     order_c = np.lexsort((np.arange(len(flat)), sort_rank,
-                          np.asarray(pool.tier, dtype=np.int64), group))
+                          pool.tier, group))
     order_w = np.lexsort((np.arange(len(flat)), sort_rank, group))
     chosen_t, worst_t = order_c[starts], order_w[starts]
     rows = text_of_row >= 0
@@ -938,7 +942,7 @@ def annotate(
     # the other rows: entries parsed one record at a time and appended to the pool
     parsed_cache: dict[str, _Parsed] = {}
     extra: list[_Entry] = []
-    base = len(pool.gene)
+    base = len(pool)
     prev: tuple[Any, Any, Any, Any] | None = None
     prev_a = -1
     per_allele: list[list[_Entry]] = []
@@ -983,16 +987,16 @@ def annotate(
     has = chosen >= 0
     pick = np.where(has, chosen, 0)
 
-    def per_row(values: list[Any], at: np.ndarray = pick) -> np.ndarray:
+    def per_row(values: np.ndarray, at: np.ndarray = pick) -> np.ndarray:
         """Pool values of each row's chosen entry; None for rows without one."""
-        out = _obj(values)[at] if values else np.full(n, None, dtype=object)
+        out = values[at] if len(values) else np.full(n, None, dtype=object)
         out[~has] = None
         return out
 
-    def per_ann(values: list[Any]) -> np.ndarray:
-        return _obj(values)[ann_idx] if total else np.empty(0, dtype=object)
+    def per_ann(values: np.ndarray) -> np.ndarray:
+        return values[ann_idx]
 
-    tiers = np.asarray(pool.tier, dtype=np.int64)[pick] if pool.tier else np.zeros(n, np.int64)
+    tiers = pool.tier[pick] if len(pool) else np.zeros(n, np.int64)
     choice_code = np.where((count == 1) & (tiers == 3), len(TRANSCRIPT_CHOICES) - 1, tiers)
     choice_code[~has] = -1
 
@@ -1011,7 +1015,7 @@ def annotate(
                                                labels)
     cats["variant_consequence"] = _obj(labels)
     cats["variant_worst_consequence"] = _obj(labels)
-    rank = np.asarray(pool.rank, dtype=np.int16)
+    rank = pool.rank.astype(np.int16)
     cols["variant_consequence_rank"] = np.where(has, rank[pick] if len(rank) else -1,
                                                 -1).astype(np.int16)
     impacts = list(IMPACTS)
@@ -1033,10 +1037,10 @@ def annotate(
     cols["annotation_hgvsp"] = per_ann(pool.hgvsp)
     cols["annotation_exon"] = per_ann(pool.exon)
     cols["annotation_intron"] = per_ann(pool.intron)
-    cols["annotation_mane_select"] = np.array(pool.mane, dtype=bool)[ann_idx]
-    cols["annotation_canonical"] = np.array(pool.canonical, dtype=bool)[ann_idx]
+    cols["annotation_mane_select"] = pool.mane[ann_idx]
+    cols["annotation_canonical"] = pool.canonical[ann_idx]
     if kind == "BCSQ":
-        cols["annotation_downstream_of_stop"] = np.array(pool.star, dtype=bool)[ann_idx]
+        cols["annotation_downstream_of_stop"] = pool.star[ann_idx]
     # only the sub-fields kept as annotation_field_* columns; Fortran order: each column
     # below is a contiguous view, not a copy
     mat = np.asfortranarray(pool.values[np.ix_(ann_idx, np.array([j for _, j in lay.extra], dtype=np.intp))])
