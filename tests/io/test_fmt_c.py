@@ -327,6 +327,54 @@ def test_line_grid__c_equals_numpy(case: tuple[str, int]) -> None:
         assert c.tolist() == np.concatenate([full[:, : m - 1], full[:, -1:]], axis=1).tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("AB=;,.\x0b\x80", min_size=1, max_size=30), min_size=1, max_size=6))
+def test_info_items__c_equals_numpy(columns: list[str]) -> None:
+    """The C INFO item scanner gives the numpy items (empty ones skipped, first '='), read from
+    the block itself rather than from a copy of its INFO columns. (Control characters never
+    get here: the line scanner rejects the block first.)"""
+    text = "".join(f"X\t{c}\tY\n" for c in columns).encode()
+    tb = TextBlock(text)
+    starts = np.array([i + 1 for i in range(len(text) - 1) if text[i - 1 : i + 1] == b"X\t"])
+    ends = np.array([text.index(b"\t", s) for s in starts])
+    assert vcf_format_c.info_items(tb, starts - 1, ends) is None  # a tab inside: refused
+    c = vcf_format_c.info_items(tb, starts, ends)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(vcf_fast, "FORMAT_C", False)
+    try:
+        ntb, *items = vcf_fast._info_items(tb, starts, ends)
+    except FastUnsupported:
+        items = None
+    finally:
+        mp.undo()
+    event("numpy refuses" if items is None else "both read")
+    if items is None:
+        assert c is None
+        return
+    assert c is not None
+    s, e, eq, line = (a.tolist() for a in items)
+    cs, ce, ceq, cline = (a.tolist() for a in c)
+    assert cline == line
+    # the numpy offsets are into the copy: compare the texts
+    want = [ntb.data[a:b] for a, b in zip(s, e, strict=True)]
+    assert [text[a:b] for a, b in zip(cs, ce, strict=True)] == want
+    assert [q - a for a, q in zip(cs, ceq, strict=True)] == [q - a for a, q in zip(s, eq, strict=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=100), st.lists(st.tuples(st.integers(-3, 110), st.integers(-3, 110)), max_size=5))
+def test_fmt_info_items__random_input_gives_result_or_value_error(data: bytes, spans: list[tuple[int, int]]
+                                                                  ) -> None:
+    from gmsvar.io import _fmt
+
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    ends = np.array([b for _, b in spans], dtype=np.int64)
+    with suppress(ValueError):
+        k, mem = _fmt.info_items(data, starts, ends)
+        items = np.frombuffer(mem, dtype=np.int64).reshape(4, k)
+        assert ((items[0] < items[1]) & (items[1] <= len(data))).all()
+
+
 # -- generated VCFs: the call kernel -----------------------------------------------------------------
 HEADER = "\n".join([
     "##fileformat=VCFv4.2",

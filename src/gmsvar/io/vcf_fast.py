@@ -591,14 +591,24 @@ def _dense(n: int, lines: np.ndarray, counts: np.ndarray, values: np.ndarray, fi
     return DenseInfo(out, count)
 
 
-def _parse_info(
-    tb: TextBlock, plan: FastPlan, n: int
-) -> tuple[dict[str, DenseInfo | np.ndarray], dict[str, np.ndarray]]:
-    """INFO fields from the INFO column of each record (one per line of ``tb``)."""
-    # items are the text between ';' and line ends (',' are found later, in the values needed)
+def _info_items(tb: TextBlock, starts: np.ndarray, ends: np.ndarray
+                ) -> tuple[TextBlock, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The items of each record's INFO column ``tb[starts[r]:ends[r]]``: the text between
+    ';', empty items skipped (as htslib does).
+
+    Returns the block the offsets refer to and, per item, its start, end, first '='
+    (its end when it has none) and record. The C extension reads them from ``tb``
+    itself; the numpy code copies the INFO columns into a block of their own first.
+    """
+    if FORMAT_C and vcf_format_c.AVAILABLE:
+        items = vcf_format_c.info_items(tb, starts, ends)
+        if items is not None:
+            return (tb, *items)
+    # the INFO column of every line, copied together (each keeps the tab or newline after it)
+    tb = tb.segments(starts, ends + 1)
     item_e, cls = delimiters(tb, b";")
     line_end = cls < 11
-    if int(line_end.sum()) != n:
+    if int(line_end.sum()) != len(starts):
         raise FastUnsupported("INFO column split unexpectedly")
     item_s = np.empty_like(item_e)
     item_s[0] = 0
@@ -607,8 +617,16 @@ def _parse_info(
     if (item_e == item_s).any():  # 'A=1;;B=2': htslib skips the empty item
         keep = item_e > item_s
         item_s, item_e, item_line = item_s[keep], item_e[keep], item_line[keep]
+    return tb, item_s, item_e, find(tb, item_s, item_e, _EQ), item_line
+
+
+def _parse_info(
+    tb: TextBlock, plan: FastPlan, n: int, starts: np.ndarray, ends: np.ndarray,
+) -> tuple[dict[str, DenseInfo | np.ndarray], dict[str, np.ndarray]]:
+    """INFO fields from the INFO column ``tb[starts[r]:ends[r]]`` of each of the ``n`` records."""
+    # (',' are found later, in the values needed)
+    tb, item_s, item_e, eq, item_line = _info_items(tb, starts, ends)
     n_items = np.bincount(item_line, minlength=n)
-    eq = find(tb, item_s, item_e, _EQ)
     klen = eq - item_s
     if (klen == 0).any():
         raise FastUnsupported("an INFO item without a key")
@@ -949,9 +967,7 @@ def _parse_block(tb: TextBlock, plan: FastPlan) -> RecordBlock:
         _check_new_names(plan, "FILTER", names or ())
         filter_values.append(names)
 
-    # the INFO column of every line, copied together (each keeps the tab or newline after it)
-    info_tb = tb.segments(cols[7][0], cols[7][1] + 1)
-    info, raw = _parse_info(info_tb, plan, n)
+    info, raw = _parse_info(tb, plan, n, *cols[7])
     gt, has_gt, phased, fmt = _parse_format(tb, plan, n, grid)
     return RecordBlock(
         chrom_labels=chrom_labels, chrom_codes=chrom_codes, pos=pos_vals.astype(np.int64),

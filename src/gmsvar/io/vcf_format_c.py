@@ -44,7 +44,7 @@ try:
 except ImportError:  # pragma: no cover - the extension is built by `pip install -e .`
     _fmt = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "call_columns", "line_grid", "parse_format"]
+__all__ = ["AVAILABLE", "call_columns", "info_items", "line_grid", "parse_format"]
 
 #: Whether the C extension is importable.
 AVAILABLE = _fmt is not None
@@ -102,6 +102,27 @@ def line_grid(tb: TextBlock, n_columns: int) -> np.ndarray | None:
     except ValueError:
         return None
     return np.frombuffer(mem, dtype=np.int64).reshape(n, m)
+
+
+def info_items(tb: TextBlock, starts: np.ndarray, ends: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Start, end, first '=' (else the end) and record of each non-empty ';'-separated item of
+    the INFO columns ``tb[starts[r]:ends[r]]``, in text order; None without the extension or
+    for a byte below 11 inside a column (the caller's numpy code then says what is wrong).
+
+    >>> tb = TextBlock(b"DP=5;;DB;X=1,2\t...")
+    >>> [a.tolist() for a in info_items(tb, np.array([0]), np.array([14]))]
+    [[0, 6, 9], [4, 8, 14], [2, 8, 10], [0, 0, 0]]
+    """
+    if _fmt is None:
+        return None
+    try:
+        k, mem = _fmt.info_items(tb.data, np.ascontiguousarray(starts, dtype=np.int64),
+                                 np.ascontiguousarray(ends, dtype=np.int64))
+    except ValueError:
+        return None
+    items = np.frombuffer(mem, dtype=np.int64).reshape(4, k)
+    return items[0], items[1], items[2], items[3]
 
 
 def parse_format(
