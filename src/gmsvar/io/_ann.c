@@ -1,20 +1,25 @@
 /* gmsvar.io._ann: the sub-fields of annotation entries (VEP CSQ, SnpEff ANN) as codes.
  *
- * fields(entries, n, codes) -> uniques
- *     entries  list of str, one annotation entry each ("A|missense_variant|MODERATE|...").
+ * fields(records, n) -> (uniques, m, codes, counts, empty)
+ *     records  list of str, the annotation of one record each: entries separated by ','
+ *              ("A|missense_variant|MODERATE|...,A|intron_variant|...").
  *     n        the number of sub-fields the header declares.
- *     codes    writable buffer of n * len(entries) int32, filled column by column:
- *              codes[j * len(entries) + i] is the code of entry i's sub-field j.
  *     uniques  list of n lists of str: the distinct values of each sub-field in order of
- *              first appearance; code k means uniques[j][k].
+ *              first appearance.
+ *     m        the number of entries (over all records, in order).
+ *     codes    bytes of n * m int32, column by column: codes[j * m + i] indexes
+ *              uniques[j] for entry i's sub-field j.
+ *     counts   bytes of int32, the entries of each record.
+ *     empty    bytes of uint8, 1 for a record with an empty entry ("A|x,,B|y", or "").
  *
- * An entry is split at '|' as str.split("|") does; an entry with more than n sub-fields
- * is cut to the first n, one with fewer is padded with "" (what the per-entry parser,
- * annotations._Entry, does). Each distinct value becomes one str object, so the caller
- * works on the few distinct values of a column rather than on every entry.
+ * A record is split at ',' and an entry at '|' as str.split does; an entry with more than
+ * n sub-fields is cut to the first n, one with fewer is padded with "" (what the
+ * per-entry parser, annotations._Entry, does). Each distinct value becomes one str
+ * object, so the caller works on the few distinct values of a column rather than on
+ * every entry.
  *
- * Entries are read as UTF-8 (str's own cached form); '|' is ASCII, so every piece is
- * valid UTF-8 and decodes to the same text str.split gives.
+ * Records are read as UTF-8 (str's own cached form); ',' and '|' are ASCII, so every
+ * piece is valid UTF-8 and decodes to the same text str.split gives.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -37,11 +42,19 @@ typedef struct {
 } Column;
 
 static uint64_t hash_bytes(const char *p, Py_ssize_t len) {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)len; /* FNV-1a, length-seeded */
-    for (Py_ssize_t i = 0; i < len; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
+    /* eight bytes at a time, each word mixed in by a multiply (wyhash-like constants) */
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)len;
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+        p += 8;
+        len -= 8;
     }
+    uint64_t w = 0;
+    memcpy(&w, p, (size_t)len);
+    h = (h ^ w) * 0x94D049BB133111EBULL;
     return h ^ (h >> 29);
 }
 
@@ -89,7 +102,7 @@ static int column_grow(Column *c) {
 }
 
 /* The code of value p[0:len) in column c, adding it if new; -1 on error. */
-static int32_t column_code(Column *c, const char *p, Py_ssize_t len) {
+static int32_t column_code(Column *c, const char *p, Py_ssize_t len, int ascii) {
     uint64_t h = hash_bytes(p, len);
     size_t k = (size_t)h & c->mask;
     for (;;) {
@@ -102,7 +115,13 @@ static int32_t column_code(Column *c, const char *p, Py_ssize_t len) {
         PyErr_SetString(PyExc_OverflowError, "too many distinct values");
         return -1;
     }
-    PyObject *text = PyUnicode_DecodeUTF8(p, len, "strict");
+    PyObject *text;
+    if (ascii) {  /* the entry is ASCII: so is every piece */
+        text = PyUnicode_New(len, 127);
+        if (text != NULL) memcpy(PyUnicode_1BYTE_DATA(text), p, (size_t)len);
+    } else {
+        text = PyUnicode_DecodeUTF8(p, len, "strict");
+    }
     if (text == NULL) return -1;
     int rc = PyList_Append(c->uniques, text);
     Py_DECREF(text);
@@ -118,78 +137,110 @@ static int32_t column_code(Column *c, const char *p, Py_ssize_t len) {
 }
 
 static PyObject *ann_fields(PyObject *self, PyObject *args) {
-    PyObject *entries;
+    PyObject *records;
     Py_ssize_t n;
-    Py_buffer out = {0};
-    if (!PyArg_ParseTuple(args, "O!nw*:fields", &PyList_Type, &entries, &n, &out)) return NULL;
-    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!n:fields", &PyList_Type, &records, &n)) return NULL;
+    PyObject *result = NULL, *uniques = NULL, *codes_obj = NULL, *counts_obj = NULL, *empty_obj = NULL;
     Column *cols = NULL;
-    Py_ssize_t m = PyList_GET_SIZE(entries);
+    Py_ssize_t n_rec = PyList_GET_SIZE(records), m = 0;
     if (n < 1) {
         PyErr_SetString(PyExc_ValueError, "n must be at least 1");
-        goto done;
-    }
-    if (out.len != (Py_ssize_t)sizeof(int32_t) * n * m) {
-        PyErr_SetString(PyExc_ValueError, "codes must hold n * len(entries) int32");
-        goto done;
-    }
-    int32_t *codes = (int32_t *)out.buf;
-    cols = PyMem_Calloc((size_t)n, sizeof(Column));
-    if (cols == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t j = 0; j < n; j++) {
-        if (column_init(&cols[j], 64) < 0) goto done;
+        return NULL;
     }
     /* the list may not change while it is read: nothing below runs Python code */
-    for (Py_ssize_t i = 0; i < m; i++) {
-        PyObject *item = PyList_GET_ITEM(entries, i);
+    for (Py_ssize_t r = 0; r < n_rec; r++) {  /* count the entries */
+        PyObject *item = PyList_GET_ITEM(records, r);
         if (!PyUnicode_Check(item)) {
-            PyErr_Format(PyExc_TypeError, "entries[%zd] is not a str", i);
+            PyErr_Format(PyExc_TypeError, "records[%zd] is not a str", r);
             goto done;
         }
         Py_ssize_t len;
         const char *p = PyUnicode_AsUTF8AndSize(item, &len);
         if (p == NULL) goto done;
         const char *end = p + len;
-        Py_ssize_t j = 0;
-        for (; j < n; j++) {
-            const char *bar = memchr(p, '|', (size_t)(end - p));
-            const char *stop = bar ? bar : end;
-            int32_t code = column_code(&cols[j], p, stop - p);
-            if (code < 0) goto done;
-            codes[j * m + i] = code;
-            if (bar == NULL) {
-                j++;
-                break;
-            }
-            p = bar + 1;
-        }
-        for (; j < n; j++) { /* fewer sub-fields than the header: "" */
-            int32_t code = column_code(&cols[j], "", 0);
-            if (code < 0) goto done;
-            codes[j * m + i] = code;
+        m++;
+        while ((p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+            m++;
+            p++;
         }
     }
-    result = PyList_New(n);
-    if (result == NULL) goto done;
+    if (m > PY_SSIZE_T_MAX / 4 / n) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    codes_obj = PyBytes_FromStringAndSize(NULL, 4 * n * m);
+    counts_obj = PyBytes_FromStringAndSize(NULL, 4 * n_rec);
+    empty_obj = PyBytes_FromStringAndSize(NULL, n_rec);
+    cols = PyMem_Calloc((size_t)n, sizeof(Column));
+    if (codes_obj == NULL || counts_obj == NULL || empty_obj == NULL || cols == NULL) {
+        if (cols == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    int32_t *codes = (int32_t *)PyBytes_AS_STRING(codes_obj);
+    int32_t *counts = (int32_t *)PyBytes_AS_STRING(counts_obj);
+    char *empty = PyBytes_AS_STRING(empty_obj);
     for (Py_ssize_t j = 0; j < n; j++) {
-        PyList_SET_ITEM(result, j, cols[j].uniques);
+        if (column_init(&cols[j], 64) < 0) goto done;
+    }
+    Py_ssize_t i = 0;  /* entry */
+    for (Py_ssize_t r = 0; r < n_rec; r++) {
+        PyObject *item = PyList_GET_ITEM(records, r);
+        Py_ssize_t len;
+        const char *p = PyUnicode_AsUTF8AndSize(item, &len);
+        int ascii = PyUnicode_IS_ASCII(item);
+        const char *rec_end = p + len;
+        Py_ssize_t first = i;
+        empty[r] = 0;
+        for (;;) {  /* each entry: up to the next ',' */
+            const char *comma = memchr(p, ',', (size_t)(rec_end - p));
+            const char *end = comma != NULL ? comma : rec_end;
+            if (end == p) empty[r] = 1;
+            Py_ssize_t j = 0;
+            for (; j < n; j++) {
+                const char *stop = p;
+                while (stop < end && *stop != '|') stop++;
+                int32_t code = column_code(&cols[j], p, stop - p, ascii);
+                if (code < 0) goto done;
+                codes[j * m + i] = code;
+                if (stop == end) {
+                    j++;
+                    break;
+                }
+                p = stop + 1;
+            }
+            for (; j < n; j++) {  /* fewer sub-fields than the header: "" */
+                int32_t code = column_code(&cols[j], "", 0, 1);
+                if (code < 0) goto done;
+                codes[j * m + i] = code;
+            }
+            i++;
+            if (comma == NULL) break;
+            p = comma + 1;
+        }
+        counts[r] = (int32_t)(i - first);
+    }
+    uniques = PyList_New(n);
+    if (uniques == NULL) goto done;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyList_SET_ITEM(uniques, j, cols[j].uniques);
         cols[j].uniques = NULL;
     }
+    result = Py_BuildValue("(OnOOO)", uniques, m, codes_obj, counts_obj, empty_obj);
 done:
     if (cols != NULL) {
         for (Py_ssize_t j = 0; j < n; j++) column_free(&cols[j]);
         PyMem_Free(cols);
     }
-    PyBuffer_Release(&out);
+    Py_XDECREF(uniques);
+    Py_XDECREF(codes_obj);
+    Py_XDECREF(counts_obj);
+    Py_XDECREF(empty_obj);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"fields", ann_fields, METH_VARARGS,
-     "fields(entries, n, codes) -> uniques: the sub-fields of annotation entries as codes."},
+     "fields(records, n) -> (uniques, m, codes, counts, empty): annotation sub-fields as codes."},
     {NULL, NULL, 0, NULL},
 };
 

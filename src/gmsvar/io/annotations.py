@@ -112,7 +112,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import unquote
 
 import numpy as np
@@ -663,33 +663,46 @@ def _obj(values: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def _sub_fields(texts: list[str], n: int) -> tuple[list[list[str]], np.ndarray]:
-    """The ``n`` sub-fields of entry texts as (distinct values per sub-field, codes).
+class _Fields(NamedTuple):
+    """The sub-fields of the entries of annotation strings (see :func:`_sub_fields`)."""
 
-    ``codes[j, i]`` indexes sub-field ``j``'s distinct values (in order of first
-    appearance) for entry ``i``. Entries are split at ``|``; extra sub-fields are cut and
-    missing ones read as "" (as :class:`_Entry` does). The C extension
+    values: list[list[str]]  # distinct values per sub-field, in order of first appearance
+    codes: np.ndarray  # (n, entries) int32: codes[j, i] indexes values[j] for entry i
+    counts: np.ndarray  # entries per record (int64)
+    has_empty: np.ndarray  # per record: an empty entry ('A,,B')
+
+
+def _sub_fields(records: list[str], n: int) -> _Fields:
+    """The ``n`` sub-fields of the entries of each record's annotation string, as codes.
+
+    Records are split at ``,`` into entries and entries at ``|``; extra sub-fields are
+    cut and missing ones read as "" (as :class:`_Entry` does). The C extension
     (:mod:`gmsvar.io._ann`) does this without a string per entry and sub-field; the
     Python code is its fallback and its test oracle.
 
-    >>> values, codes = _sub_fields(["A|x|1", "A|y", "C|x|1|extra"], 3)
-    >>> values, codes.tolist()
-    ([['A', 'C'], ['x', 'y'], ['1', '']], [[0, 0, 1], [0, 1, 0], [0, 1, 0]])
+    >>> f = _sub_fields(["A|x|1,A|y", "C|x|1|extra"], 3)
+    >>> f.values, f.codes.tolist(), f.counts.tolist(), f.has_empty.tolist()
+    ([['A', 'C'], ['x', 'y'], ['1', '']], [[0, 0, 1], [0, 1, 0], [0, 1, 0]], [2, 1], [False, False])
     """
-    codes = np.empty((n, len(texts)), dtype=np.int32)
-    if _ann is not None:
-        return _ann.fields(texts, n, codes), codes
-    return _sub_fields_py(texts, n, codes), codes
+    if _ann is None:
+        return _sub_fields_py(records, n)
+    values, m, codes, counts, empty = _ann.fields(records, n)
+    return _Fields(values, np.frombuffer(codes, dtype=np.int32).reshape(n, m),
+                   np.frombuffer(counts, dtype=np.int32).astype(np.int64),
+                   np.frombuffer(empty, dtype=np.uint8).astype(bool))
 
 
-def _sub_fields_py(texts: list[str], n: int, codes: np.ndarray) -> list[list[str]]:
-    split = [t.split("|") for t in texts]
+def _sub_fields_py(records: list[str], n: int) -> _Fields:
+    entries = [r.split(",") for r in records]
+    split = [e.split("|") for r in entries for e in r]
+    codes = np.empty((n, len(split)), dtype=np.int32)
     values = []
     for j in range(n):
         seen: dict[str, int] = {}
         codes[j] = [seen.setdefault(f[j] if j < len(f) else "", len(seen)) for f in split]
         values.append(list(seen))
-    return values
+    return _Fields(values, codes, np.array([len(e) for e in entries], dtype=np.int64),
+                   np.array(["" in e for e in entries], dtype=bool))
 
 
 class _Pool:
@@ -734,17 +747,19 @@ class _Pool:
         return pool
 
     @classmethod
-    def from_texts(cls, kind: AnnotationKind, lay: _Layout, texts: list[str]) -> tuple[
-            _Pool, np.ndarray]:
-        """Entries of VEP/SnpEff entry texts (no BCSQ); also returns a code per entry for
-        its Allele (equal codes: the same allele, as :class:`_Entry` normalises it).
+    def from_records(cls, kind: AnnotationKind, lay: _Layout, records: list[str]) -> tuple[
+            _Pool, np.ndarray, _Fields]:
+        """Entries of VEP/SnpEff annotation strings (no BCSQ), one string per record, in
+        order. Also returns a code per entry for its Allele (equal codes: the same allele,
+        as :class:`_Entry` normalises it) and the split (:func:`_sub_fields`).
 
-        Values are computed once per distinct sub-field value (:func:`_sub_fields`), not
-        once per entry.
+        Values are computed once per distinct sub-field value, not once per entry.
         """
-        n, m = lay.n, len(texts)
+        n = lay.n
         pool = cls(n)
-        uniques, codes = _sub_fields(texts, n)
+        split = _sub_fields(records, n)
+        uniques, codes = split.values, split.codes
+        m = codes.shape[1]
         missing = _MISSING
 
         def field(j: int) -> tuple[list[str], np.ndarray]:
@@ -804,7 +819,7 @@ class _Pool:
         tier = np.select([mane, canonical, pick], [0, 1, 2], 3)
         tier[sort_rank >= _FLANKING_RANK] = 3
         pool.sort_rank, pool.tier = sort_rank, tier.astype(np.int64)
-        return pool, allele_codes
+        return pool, allele_codes, split
 
     def extend(self, other: _Pool) -> None:
         for name in (*self._TEXT, *self._FLAGS, *self._INTS):
@@ -822,46 +837,30 @@ def _simple_records(
     """
     n = len(raw_l)
     simple = np.zeros(n, dtype=bool)
-    # distinct annotation strings, numbered in order of appearance (C-level loops)
-    texts = [t for t in dict.fromkeys(raw_l) if isinstance(t, str) and t not in _MISSING]
-    index: dict[Any, int] = {t: i for i, t in enumerate(texts)}
-    text_of_row = np.fromiter(map(lambda r: index.get(r, -1), raw_l), dtype=np.int64, count=n)
     single = np.fromiter(map(len, alts_l), dtype=np.int64, count=n) == 1
-    text_of_row[~single] = -1
-    used = np.zeros(len(texts), dtype=bool)
-    used[text_of_row[text_of_row >= 0]] = True
-    if not used.all():  # strings only multiallelic records carry: left to the per-record path
-        renumber = np.cumsum(used) - 1
-        texts = [t for t, u in zip(texts, used.tolist(), strict=True) if u]
-        text_of_row = np.where(text_of_row >= 0, renumber[text_of_row], -1)
-    counts = np.array([t.count(",") + 1 for t in texts], dtype=np.int64)
-    flat = ",".join(texts).split(",") if texts else []
-    pool, acode = _Pool.from_texts(kind, lay, flat)
+    text = np.fromiter((isinstance(r, str) and r not in _MISSING for r in raw_l), dtype=bool, count=n)
+    row_of_text = np.flatnonzero(single & text)
+    texts = [raw_l[i] for i in row_of_text.tolist()]
+    pool, acode, split = _Pool.from_records(kind, lay, texts)
+    counts = split.counts
     starts = np.cumsum(counts) - counts
-    ok = np.ones(len(texts), dtype=bool)
-    if flat:
-        one_allele = (np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts))
-        ok = one_allele
-        if "" in flat:  # an empty entry ('A,,B'): such strings go the per-record way
-            empty = np.array([e == "" for e in flat], dtype=bool)
-            ok = one_allele & ~np.logical_or.reduceat(empty, starts)
+    ok = ~split.has_empty  # an empty entry ('A,,B'): such strings go the per-record way
+    if len(acode):
+        ok &= np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts)
+    n_entries = len(acode)
     # first entry per text by (tier, severity) and by severity alone; ties: first written
     group = np.repeat(np.arange(len(texts)), counts)
-    sort_rank = pool.sort_rank
-    order_c = np.lexsort((np.arange(len(flat)), sort_rank,
-                          pool.tier, group))
-    order_w = np.lexsort((np.arange(len(flat)), sort_rank, group))
-    chosen_t, worst_t = order_c[starts], order_w[starts]
-    rows = text_of_row >= 0
-    rows[rows] = ok[text_of_row[rows]]
+    order_c = np.lexsort((np.arange(n_entries), pool.sort_rank, pool.tier, group))
+    order_w = np.lexsort((np.arange(n_entries), pool.sort_rank, group))
+    t = np.flatnonzero(ok)
+    rows = row_of_text[t]
     simple[rows] = True
-    t = text_of_row[rows]
     first = np.zeros(n, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
     chosen = np.full(n, -1, dtype=np.int64)
     worst = np.full(n, -1, dtype=np.int64)
     first[rows], count[rows] = starts[t], counts[t]
-    chosen[rows], worst[rows] = chosen_t[t], worst_t[t]
+    chosen[rows], worst[rows] = order_c[starts[t]], order_w[starts[t]]
     return simple, pool, first, count, chosen, worst
 
 
