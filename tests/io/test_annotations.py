@@ -745,7 +745,8 @@ def test_sub_fields__c_equals_python(records: list[str], n: int) -> None:
     assert got.values == want.values
     assert got.codes.tolist() == want.codes.tolist()
     assert got.counts.tolist() == want.counts.tolist() == [r.count(",") + 1 for r in records]
-    assert got.has_empty.tolist() == want.has_empty.tolist()
+    assert got.empty.tolist() == want.empty.tolist() == [e == "" for r in records for e in r.split(",")]
+    assert got.has_empty().tolist() == ["" in r.split(",") for r in records]
     split = [e.split("|") for r in records for e in r.split(",")]
     for j in range(n):  # decoding the codes gives str.split's pieces, padded with ""
         assert [got.values[j][c] for c in got.codes[j]] == [f[j] if j < len(f) else "" for f in split]

@@ -10,7 +10,7 @@
  *     codes    bytes of n * m int32, column by column: codes[j * m + i] indexes
  *              uniques[j] for entry i's sub-field j.
  *     counts   bytes of int32, the entries of each record.
- *     empty    bytes of uint8, 1 for a record with an empty entry ("A|x,,B|y", or "").
+ *     empty    bytes of m uint8, 1 for an empty entry (the middle one of "A|x,,B|y"; "").
  *
  * A record is split at ',' and an entry at '|' as str.split does; an entry with more than
  * n sub-fields is cut to the first n, one with fewer is padded with "" (what the
@@ -170,7 +170,7 @@ static PyObject *ann_fields(PyObject *self, PyObject *args) {
     }
     codes_obj = PyBytes_FromStringAndSize(NULL, 4 * n * m);
     counts_obj = PyBytes_FromStringAndSize(NULL, 4 * n_rec);
-    empty_obj = PyBytes_FromStringAndSize(NULL, n_rec);
+    empty_obj = PyBytes_FromStringAndSize(NULL, m);
     cols = PyMem_Calloc((size_t)n, sizeof(Column));
     if (codes_obj == NULL || counts_obj == NULL || empty_obj == NULL || cols == NULL) {
         if (cols == NULL) PyErr_NoMemory();
@@ -190,11 +190,10 @@ static PyObject *ann_fields(PyObject *self, PyObject *args) {
         int ascii = PyUnicode_IS_ASCII(item);
         const char *rec_end = p + len;
         Py_ssize_t first = i;
-        empty[r] = 0;
         for (;;) {  /* each entry: up to the next ',' */
             const char *comma = memchr(p, ',', (size_t)(rec_end - p));
             const char *end = comma != NULL ? comma : rec_end;
-            if (end == p) empty[r] = 1;
+            empty[i] = end == p;
             Py_ssize_t j = 0;
             for (; j < n; j++) {
                 const char *stop = p;

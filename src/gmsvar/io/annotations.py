@@ -669,7 +669,13 @@ class _Fields(NamedTuple):
     values: list[list[str]]  # distinct values per sub-field, in order of first appearance
     codes: np.ndarray  # (n, entries) int32: codes[j, i] indexes values[j] for entry i
     counts: np.ndarray  # entries per record (int64)
-    has_empty: np.ndarray  # per record: an empty entry ('A,,B')
+    empty: np.ndarray  # per entry: empty ('' in 'A,,B'; bool)
+
+    def has_empty(self) -> np.ndarray:
+        """Per record: whether it has an empty entry."""
+        if not len(self.empty):
+            return np.zeros(len(self.counts), dtype=bool)
+        return np.logical_or.reduceat(self.empty, np.cumsum(self.counts) - self.counts)
 
 
 def _sub_fields(records: list[str], n: int) -> _Fields:
@@ -681,15 +687,15 @@ def _sub_fields(records: list[str], n: int) -> _Fields:
     Python code is its fallback and its test oracle.
 
     >>> f = _sub_fields(["A|x|1,A|y", "C|x|1|extra"], 3)
-    >>> f.values, f.codes.tolist(), f.counts.tolist(), f.has_empty.tolist()
-    ([['A', 'C'], ['x', 'y'], ['1', '']], [[0, 0, 1], [0, 1, 0], [0, 1, 0]], [2, 1], [False, False])
+    >>> f.values, f.codes.tolist(), f.counts.tolist(), f.empty.tolist()
+    ([['A', 'C'], ['x', 'y'], ['1', '']], [[0, 0, 1], [0, 1, 0], [0, 1, 0]], [2, 1], [False, False, False])
     """
     if _ann is None:
         return _sub_fields_py(records, n)
     values, m, codes, counts, empty = _ann.fields(records, n)
     return _Fields(values, np.frombuffer(codes, dtype=np.int32).reshape(n, m),
                    np.frombuffer(counts, dtype=np.int32).astype(np.int64),
-                   np.frombuffer(empty, dtype=np.uint8).astype(bool))
+                   np.frombuffer(empty, dtype=np.bool_))
 
 
 def _sub_fields_py(records: list[str], n: int) -> _Fields:
@@ -702,7 +708,7 @@ def _sub_fields_py(records: list[str], n: int) -> _Fields:
         codes[j] = [seen.setdefault(f[j] if j < len(f) else "", len(seen)) for f in split]
         values.append(list(seen))
     return _Fields(values, codes, np.array([len(e) for e in entries], dtype=np.int64),
-                   np.array(["" in e for e in entries], dtype=bool))
+                   np.array([e == "" for r in entries for e in r], dtype=bool))
 
 
 class _Pool:
@@ -710,7 +716,9 @@ class _Pool:
 
     Built in bulk from the entry texts (:meth:`from_texts`, the common single-ALT
     case) or from parsed :class:`_Entry` objects (:meth:`from_entries`, everything
-    else); both give the values :class:`_Entry` computes.
+    else); both give the values :class:`_Entry` computes. ``values`` holds the sub-fields
+    kept as ``annotation_field_*`` columns (``_Layout.extra``, in that order; empty and
+    ``.`` are None).
     """
 
     _TEXT = ("biotype", "consequence", "exon", "gene", "hgvsc", "hgvsp", "impact", "intron",
@@ -718,8 +726,8 @@ class _Pool:
     _FLAGS = ("canonical", "mane", "star")  # bool arrays
     _INTS = ("rank", "sort_rank", "tier")  # int64 arrays
 
-    def __init__(self, n_fields: int) -> None:
-        self.values: np.ndarray = np.empty((0, n_fields), dtype=object)
+    def __init__(self, width: int) -> None:
+        self.values: np.ndarray = np.empty((0, width), dtype=object)
         empty_text, empty_flag, empty_int = (np.empty(0, dtype=object), np.empty(0, dtype=bool),
                                              np.empty(0, dtype=np.int64))
         self.biotype = self.consequence = self.exon = self.gene = self.hgvsc = empty_text
@@ -731,8 +739,8 @@ class _Pool:
         return len(self.values)
 
     @classmethod
-    def from_entries(cls, entries: list[_Entry], n_fields: int) -> _Pool:
-        pool = cls(n_fields)
+    def from_entries(cls, entries: list[_Entry], lay: _Layout) -> _Pool:
+        pool = cls(len(lay.extra))
         if not entries:
             return pool
         for name in cls._TEXT:
@@ -742,21 +750,21 @@ class _Pool:
         pool.rank = np.array([e.rank for e in entries], dtype=np.int64)
         pool.tier = np.array([e.ckey[1] for e in entries], dtype=np.int64)
         pool.sort_rank = np.array([e.ckey[2] for e in entries], dtype=np.int64)
-        pool.values = np.empty((len(entries), n_fields), dtype=object)
-        pool.values[:] = [e.values for e in entries]
+        pool.values = np.empty((len(entries), len(lay.extra)), dtype=object)
+        pool.values[:] = [[_text(e.values[j]) for _, j in lay.extra] for e in entries]
         return pool
 
     @classmethod
     def from_records(cls, kind: AnnotationKind, lay: _Layout, records: list[str]) -> tuple[
-            _Pool, np.ndarray, _Fields]:
+            _Pool, np.ndarray, list[str], _Fields]:
         """Entries of VEP/SnpEff annotation strings (no BCSQ), one string per record, in
-        order. Also returns a code per entry for its Allele (equal codes: the same allele,
-        as :class:`_Entry` normalises it) and the split (:func:`_sub_fields`).
+        order. Also returns a code per entry for its Allele, the alleles the codes stand
+        for (as :class:`_Entry` normalises them) and the split (:func:`_sub_fields`).
 
         Values are computed once per distinct sub-field value, not once per entry.
         """
         n = lay.n
-        pool = cls(n)
+        pool = cls(len(lay.extra))
         split = _sub_fields(records, n)
         uniques, codes = split.values, split.codes
         m = codes.shape[1]
@@ -776,10 +784,9 @@ class _Pool:
                                else np.array([fn(v) for v in values], dtype=dtype))[at]
             return out
 
-        mat = np.empty((m, n), dtype=object)
-        for j in range(n):
-            mat[:, j] = _obj(uniques[j])[codes[j]]
-        pool.values = mat
+        pool.values = np.empty((m, len(lay.extra)), dtype=object)
+        for k, (_, j) in enumerate(lay.extra):
+            pool.values[:, k] = per_entry(j, _text)
 
         # alleles: equal normalised texts get one code
         normalised: dict[str, int] = {}
@@ -819,7 +826,15 @@ class _Pool:
         tier = np.select([mane, canonical, pick], [0, 1, 2], 3)
         tier[sort_rank >= _FLANKING_RANK] = 3
         pool.sort_rank, pool.tier = sort_rank, tier.astype(np.int64)
-        return pool, allele_codes, split
+        return pool, allele_codes, list(normalised), split
+
+    def take(self, index: np.ndarray) -> _Pool:
+        """The entries ``index`` (repeats allowed), as a new pool."""
+        out = _Pool(self.values.shape[1])
+        for name in (*self._TEXT, *self._FLAGS, *self._INTS):
+            setattr(out, name, getattr(self, name)[index])
+        out.values = self.values[index]
+        return out
 
     def extend(self, other: _Pool) -> None:
         for name in (*self._TEXT, *self._FLAGS, *self._INTS):
@@ -841,10 +856,10 @@ def _simple_records(
     text = np.fromiter((isinstance(r, str) and r not in _MISSING for r in raw_l), dtype=bool, count=n)
     row_of_text = np.flatnonzero(single & text)
     texts = [raw_l[i] for i in row_of_text.tolist()]
-    pool, acode, split = _Pool.from_records(kind, lay, texts)
+    pool, acode, _, split = _Pool.from_records(kind, lay, texts)
     counts = split.counts
     starts = np.cumsum(counts) - counts
-    ok = ~split.has_empty  # an empty entry ('A,,B'): such strings go the per-record way
+    ok = ~split.has_empty()  # an empty entry ('A,,B'): such strings go the per-record way
     if len(acode):
         ok &= np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts)
     n_entries = len(acode)
@@ -862,6 +877,104 @@ def _simple_records(
     first[rows], count[rows] = starts[t], counts[t]
     chosen[rows], worst[rows] = order_c[starts[t]], order_w[starts[t]]
     return simple, pool, first, count, chosen, worst
+
+
+def _first_by(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Per group (consecutive equal ids, in order): the position of its first item by
+    ``keys`` (most significant first), ties to the earliest."""
+    order = np.lexsort((np.arange(len(group)), *reversed(keys), group))
+    return order[np.flatnonzero(np.r_[True, group[1:] != group[:-1]])] if len(group) else order
+
+
+def _other_records(
+    kind: AnnotationKind, lay: _Layout, rows: list[int], raw_l: list[Any], ref_l: list[Any],
+    alts_l: list[Any], aidx: list[Any], pos_l: list[Any] | None, counts: _Counts,
+) -> tuple[_Pool, list[int], list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """Entries of the rows :func:`_simple_records` leaves (multiallelic records, entries for
+    several alleles, empty entries), for VEP/SnpEff: parsed in bulk, matched to ALTs one
+    record at a time. Gives what the per-record loop of :func:`annotate` gives with
+    :func:`_parse` and :func:`_assign`, including ``counts``.
+
+    Returns the pool of the rows' entries (each row's in written order, one after the
+    other), the rows with entries, and per such row its entry count, chosen entry and most
+    severe entry (positions in the pool).
+    """
+    # records: runs of rows with one (text, REF, ALTs, POS), as the per-record loop finds them
+    keys: list[tuple[Any, Any, Any, Any]] = []
+    row_record: list[tuple[int, int]] = []
+    prev = None
+    for i in rows:
+        r = raw_l[i]
+        if not isinstance(r, str) or r in _MISSING:
+            prev = None
+            continue
+        key = (r, ref_l[i], alts_l[i], None if pos_l is None else int(pos_l[i]))
+        if key != prev:
+            keys.append(key)
+            prev = key
+        row_record.append((i, len(keys) - 1))
+    texts = list(dict.fromkeys(k[0] for k in keys))
+    which = {t: j for j, t in enumerate(texts)}
+    pool, acode, names, split = _Pool.from_records(kind, lay, texts)
+    allele = _obj(names)[acode].tolist() if names else []
+    if lay.allele_num >= 0:
+        nums = [int(v) if v.isdigit() else 0 for v in split.values[lay.allele_num]]
+        number = np.array(nums, dtype=np.int64)[split.codes[lay.allele_num]].tolist()
+    else:
+        number = [0] * len(acode)
+    code = acode.tolist()
+    starts = (np.cumsum(split.counts) - split.counts).tolist()
+    kept = np.flatnonzero(~split.empty)  # _parse skips empty entries
+    # the kept entries of each text
+    entries_of = [kept[np.searchsorted(kept, s) : np.searchsorted(kept, s + c)].tolist()
+                  for s, c in zip(starts, split.counts.tolist(), strict=True)]
+    per_record: list[list[list[int]]] = []
+    for r, ref, alts, _ in keys:
+        ents = entries_of[which[r]]
+        n_alt = len(alts)
+        out: list[list[int]] = [[] for _ in range(n_alt)]
+        per_record.append(out)
+        if not ents or not n_alt:
+            continue
+        if n_alt == 1 and len({code[e] for e in ents}) <= 1:  # one allele named (or none)
+            out[0] = ents
+            continue
+        alts_u = [a.upper() for a in alts]
+        real = [k for k, a in enumerate(alts_u) if a != "*"]
+        matcher = _Matcher(kind, str(ref).upper(), alts_u)
+        for e in ents:
+            if n_alt > 1 and 0 < number[e] <= n_alt:
+                out[number[e] - 1].append(e)
+                continue
+            # no Allele sub-field: cannot tell which ALT, so every ALT gets the entry
+            hits = matcher.match(allele[e]) if allele[e] else real
+            if not hits:
+                counts.unmatched += 1
+                counts.unmatched_example = counts.unmatched_example or \
+                    f"Allele={allele[e]} at {ref}>" + ",".join(alts)
+                continue
+            if len(hits) > 1:
+                counts.several += 1
+            for k in hits:
+                out[k].append(e)
+    # each row: its allele's entries
+    take: list[int] = []
+    with_entries: list[int] = []
+    sizes: list[int] = []
+    for i, rec in row_record:
+        per = per_record[rec]
+        a = int(aidx[i]) - 1
+        ents = per[a] if 0 <= a < len(per) else []
+        if ents:
+            with_entries.append(i)
+            sizes.append(len(ents))
+            take.extend(ents)
+    index = np.array(take, dtype=np.intp)
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.cumsum(sizes) - sizes
+    chosen = _first_by(group, pool.tier[index], pool.sort_rank[index])
+    worst = _first_by(group, pool.sort_rank[index])
+    return pool.take(index), with_entries, sizes, first, chosen, worst
 
 
 def annotate(
@@ -935,10 +1048,20 @@ def annotate(
     if not_bcsq and _vectorise:
         simple, pool, first, count, chosen, worst = _simple_records(kind, lay, raw_l, alts_l)
     else:
-        simple, pool = np.zeros(n, dtype=bool), _Pool(lay.n)
+        simple, pool = np.zeros(n, dtype=bool), _Pool(len(lay.extra))
         first, count = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         chosen, worst = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    # the other rows: entries parsed one record at a time and appended to the pool
+    if not_bcsq and _vectorise:  # the other rows: in bulk too, matched record by record
+        other, with_entries, sizes, starts, ch, wo = _other_records(
+            kind, lay, np.flatnonzero(~simple).tolist(), raw_l, ref_l, alts_l, aidx, pos_l, counts)
+        if with_entries:
+            offset = len(pool)
+            first[with_entries], count[with_entries] = offset + starts, sizes
+            chosen[with_entries], worst[with_entries] = offset + ch, offset + wo
+            pool.extend(other)
+        simple[:] = True
+    # the other rows (BCSQ; or every row without _vectorise, the reference the bulk paths
+    # are tested against): entries parsed one record at a time and appended to the pool
     parsed_cache: dict[str, _Parsed] = {}
     extra: list[_Entry] = []
     base = len(pool)
@@ -977,7 +1100,7 @@ def annotate(
         chosen[i] = at + min(range(len(ents)), key=lambda k: ents[k].ckey)
         worst[i] = at + min(range(len(ents)), key=lambda k: ents[k].wkey)
     if extra:
-        pool.extend(_Pool.from_entries(extra, lay.n))
+        pool.extend(_Pool.from_entries(extra, lay))
 
     # annotation rows: each row's entries in written order
     total = int(count.sum())
@@ -1042,9 +1165,7 @@ def annotate(
         cols["annotation_downstream_of_stop"] = pool.star[ann_idx]
     # only the sub-fields kept as annotation_field_* columns; Fortran order: each column
     # below is a contiguous view, not a copy
-    mat = np.asfortranarray(pool.values[np.ix_(ann_idx, np.array([j for _, j in lay.extra], dtype=np.intp))])
-    if total:
-        mat[(mat == "") | (mat == ".")] = None
+    mat = np.asfortranarray(pool.values[ann_idx])
     for k, (col, _) in enumerate(lay.extra):
         cols[col] = mat[:, k]
 
