@@ -842,6 +842,13 @@ class _Pool:
         self.values = np.concatenate([self.values, other.values])
 
 
+def _first_by(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Per group (consecutive equal ids, in order): the position of its first item by
+    ``keys`` (most significant first), ties to the earliest."""
+    order = np.lexsort((np.arange(len(group)), *reversed(keys), group))
+    return order[np.flatnonzero(np.r_[True, group[1:] != group[:-1]])] if len(group) else order
+
+
 def _simple_records(
     kind: AnnotationKind, lay: _Layout, raw_l: list[Any], alts_l: list[Any]
 ) -> tuple[np.ndarray, _Pool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -862,11 +869,10 @@ def _simple_records(
     ok = ~split.has_empty()  # an empty entry ('A,,B'): such strings go the per-record way
     if len(acode):
         ok &= np.maximum.reduceat(acode, starts) == np.minimum.reduceat(acode, starts)
-    n_entries = len(acode)
     # first entry per text by (tier, severity) and by severity alone; ties: first written
     group = np.repeat(np.arange(len(texts)), counts)
-    order_c = np.lexsort((np.arange(n_entries), pool.sort_rank, pool.tier, group))
-    order_w = np.lexsort((np.arange(n_entries), pool.sort_rank, group))
+    chosen_t = _first_by(group, pool.tier, pool.sort_rank)
+    worst_t = _first_by(group, pool.sort_rank)
     t = np.flatnonzero(ok)
     rows = row_of_text[t]
     simple[rows] = True
@@ -875,15 +881,8 @@ def _simple_records(
     chosen = np.full(n, -1, dtype=np.int64)
     worst = np.full(n, -1, dtype=np.int64)
     first[rows], count[rows] = starts[t], counts[t]
-    chosen[rows], worst[rows] = order_c[starts[t]], order_w[starts[t]]
+    chosen[rows], worst[rows] = chosen_t[t], worst_t[t]
     return simple, pool, first, count, chosen, worst
-
-
-def _first_by(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
-    """Per group (consecutive equal ids, in order): the position of its first item by
-    ``keys`` (most significant first), ties to the earliest."""
-    order = np.lexsort((np.arange(len(group)), *reversed(keys), group))
-    return order[np.flatnonzero(np.r_[True, group[1:] != group[:-1]])] if len(group) else order
 
 
 def _other_records(
