@@ -113,7 +113,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
-from urllib.parse import unquote
 
 import numpy as np
 
@@ -182,6 +181,8 @@ def _hgvs(v: str) -> str | None:
     if "%" in v:
         v = v.replace("%3D", "=")
         if "%" in v:
+            from urllib.parse import unquote  # (rarely needed; importing it costs 2 ms)
+
             v = unquote(v)
     return v
 
