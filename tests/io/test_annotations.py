@@ -752,6 +752,14 @@ def test_sub_fields__c_equals_python(records: list[str], n: int) -> None:
         assert [got.values[j][c] for c in got.codes[j]] == [f[j] if j < len(f) else "" for f in split]
 
 
+def test_sub_fields__text_without_utf8_form_uses_the_python_splitter() -> None:
+    """A lone surrogate (an undecodable byte kept with surrogateescape) has no UTF-8 form."""
+    records = ["A|x\udcff|1,C|y", "A|x\udcff"]
+    got = ann_mod._sub_fields(records, 3)
+    assert got.values == [["A", "C"], ["x\udcff", "y"], ["1", ""]]
+    assert got.codes.tolist() == [[0, 1, 0], [0, 1, 0], [0, 1, 1]]
+
+
 @pytest.mark.skipif(ann_mod._ann is None, reason="C extension gmsvar.io._ann not built")
 def test_sub_fields__c_rejects_bad_arguments() -> None:
     with pytest.raises(TypeError, match=r"records\[1\] is not a str"):

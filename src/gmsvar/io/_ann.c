@@ -186,7 +186,8 @@ static PyObject *ann_fields(PyObject *self, PyObject *args) {
     for (Py_ssize_t r = 0; r < n_rec; r++) {
         PyObject *item = PyList_GET_ITEM(records, r);
         Py_ssize_t len;
-        const char *p = PyUnicode_AsUTF8AndSize(item, &len);
+        const char *p = PyUnicode_AsUTF8AndSize(item, &len);  /* (cached by the first pass) */
+        if (p == NULL) goto done;
         int ascii = PyUnicode_IS_ASCII(item);
         const char *rec_end = p + len;
         Py_ssize_t first = i;

@@ -693,7 +693,10 @@ def _sub_fields(records: list[str], n: int) -> _Fields:
     """
     if _ann is None:
         return _sub_fields_py(records, n)
-    values, m, codes, counts, empty = _ann.fields(records, n)
+    try:
+        values, m, codes, counts, empty = _ann.fields(records, n)
+    except UnicodeEncodeError:  # lone surrogates (undecodable bytes kept by a reader): no UTF-8
+        return _sub_fields_py(records, n)
     return _Fields(values, np.frombuffer(codes, dtype=np.int32).reshape(n, m),
                    np.frombuffer(counts, dtype=np.int32).astype(np.int64),
                    np.frombuffer(empty, dtype=np.bool_))
