@@ -151,13 +151,15 @@ def test_read_vcf__fast_regions_equal_cyvcf2_on_random_region_sets(synthetic: Pa
     _assert_same(synthetic, regions)
 
 
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("threads", "task_bytes"), [(1, 1), (2, 1), (2, 1 << 18), (2, 1 << 30)])
 def test_read_vcf__fast_regions_multi_piece_chunks_and_small_blocks(
-    synthetic: Path, threads: int, monkeypatch: pytest.MonkeyPatch,
+    synthetic: Path, threads: int, task_bytes: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Chunks larger than a read piece are cut at line ends in the main thread; small
-    tokenising blocks give many record blocks; same table either way."""
+    tokenising blocks give many record blocks; inflate tasks of one piece, of several, or
+    of all pieces; same table either way."""
     monkeypatch.setattr(tabix, "PIECE_BYTES", 1)  # every piece is one 64 KB read
+    monkeypatch.setattr(tabix, "TASK_BYTES", task_bytes)
     monkeypatch.setattr(vcf_fast, "BLOCK_BYTES", 5000)
     monkeypatch.setattr(vcf_fast, "THREADS", threads)
     t = _assert_same(synthetic, ["chr2", "chr1:100000-2500000", "chr3:1-300000"])

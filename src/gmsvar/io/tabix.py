@@ -74,8 +74,10 @@ __all__ = [
 _BGZF_MAX = 1 << 16
 #: Compressed bytes read and inflated per task.
 PIECE_BYTES = 1 << 20
+#: Compressed bytes of the pieces inflated by one task (at least one piece).
+TASK_BYTES = 1 << 18
 #: Inflate tasks submitted ahead of the one being consumed.
-_LOOKAHEAD = 8
+_LOOKAHEAD = 4
 
 
 def index_files(path: str) -> tuple[str | None, str | None]:
@@ -540,21 +542,35 @@ def region_blocks(
     yield from parse_blocks((list(lines) for lines in blocks), plan, threads)
 
 
+def _inflate_pieces(pieces: list[_Piece], what: str) -> list[_Result]:
+    return [_inflate_piece(piece, what) for piece in pieces]
+
+
 def _kept_lines(fd: int, what: str, work: list[tuple[tuple[int, int], _Select]],
                 pool: ThreadPoolExecutor) -> Iterator[bytes]:
-    """Selected record lines, in order, in pieces; ``pool`` inflates pieces ahead."""
-    pending: deque[tuple[Future[_Result], _Piece]] = deque()
+    """Selected record lines, in order, in pieces; ``pool`` inflates pieces ahead, in tasks of
+    about :data:`TASK_BYTES` compressed (a panel's many small chunks share a task)."""
+    pending: deque[tuple[Future[list[_Result]], list[_Piece]]] = deque()
 
     def results() -> Iterator[tuple[_Result, _Piece]]:
+        batch: list[_Piece] = []
+        size = 0
         for chunk, sel in work:
             for piece in _pieces(fd, what, chunk, sel):
-                pending.append((pool.submit(_inflate_piece, piece, what), piece))
+                batch.append(piece)
+                size += len(piece.raw)
+                if size < TASK_BYTES:
+                    continue
+                pending.append((pool.submit(_inflate_pieces, batch, what), batch))
+                batch, size = [], 0
                 if len(pending) > _LOOKAHEAD:
-                    fut, p = pending.popleft()
-                    yield fut.result(), p
+                    fut, ps = pending.popleft()
+                    yield from zip(fut.result(), ps, strict=True)
+        if batch:
+            pending.append((pool.submit(_inflate_pieces, batch, what), batch))
         while pending:
-            fut, p = pending.popleft()
-            yield fut.result(), p
+            fut, ps = pending.popleft()
+            yield from zip(fut.result(), ps, strict=True)
 
     carry = b""
     for res, piece in results():
