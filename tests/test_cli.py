@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,21 @@ def test_main__bench_runs_three_tools(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["bench", gmsvar.example_path("trio_grch37.vcf.gz"), "-i", "QUAL>=1000"]) == 0
     out = capsys.readouterr().out
     assert "bcftools" in out and "cyvcf2" in out and "gmsvar" in out
+
+
+@pytest.mark.parametrize(("preset", "numpy_first", "want"),
+                         [(None, False, "4"), ("20", False, "20"), (None, True, None)])
+def test_main__openblas_threads_sleep_when_idle(preset: str | None, numpy_first: bool,
+                                                want: str | None) -> None:
+    """The command sets OPENBLAS_THREAD_TIMEOUT for its own process, before numpy is
+    imported, unless the user set it; a process that imported numpy first is left alone."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = ("import os, sys\n"
+            + ("import numpy\n" if numpy_first else "")
+            + "from gmsvar.cli import main\n"
+            "main(['tests', 'lynch'])\n"
+            "print('numpy' in sys.modules, os.environ.get('OPENBLAS_THREAD_TIMEOUT'), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == f"True {want}"
