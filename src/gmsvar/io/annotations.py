@@ -718,9 +718,9 @@ def _sub_fields_py(records: list[str], n: int) -> _Fields:
 class _Pool:
     """Annotation entries as parallel columns (one item per entry), for :func:`annotate`.
 
-    Built in bulk from the entry texts (:meth:`from_texts`, the common single-ALT
-    case) or from parsed :class:`_Entry` objects (:meth:`from_entries`, everything
-    else); both give the values :class:`_Entry` computes. ``values`` holds the sub-fields
+    Built in bulk from the annotation strings (:meth:`from_records`, VEP and SnpEff) or
+    from parsed :class:`_Entry` objects (:meth:`from_entries`, BCSQ and the reference
+    path); both give the values :class:`_Entry` computes. ``values`` holds the sub-fields
     kept as ``annotation_field_*`` columns (``_Layout.extra``, in that order; empty and
     ``.`` are None).
     """
@@ -1046,15 +1046,11 @@ def annotate(
     aidx = np.asarray(allele_index).tolist()
     pos_l = None if position is None else np.asarray(position).tolist()
     not_bcsq = kind != "BCSQ"
-    # Rows of single-ALT records whose entries all name one allele (most rows): parsed in
-    # bulk. Every entry of such a record belongs to its ALT (what _assign returns).
     if not_bcsq and _vectorise:
+        # Rows of single-ALT records whose entries all name one allele (most rows): parsed in
+        # bulk. Every entry of such a record belongs to its ALT (what _assign returns).
         simple, pool, first, count, chosen, worst = _simple_records(kind, lay, raw_l, alts_l)
-    else:
-        simple, pool = np.zeros(n, dtype=bool), _Pool(len(lay.extra))
-        first, count = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-        chosen, worst = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    if not_bcsq and _vectorise:  # the other rows: in bulk too, matched record by record
+        # the other rows: in bulk too, then matched to ALTs record by record
         other, with_entries, sizes, starts, ch, wo = _other_records(
             kind, lay, np.flatnonzero(~simple).tolist(), raw_l, ref_l, alts_l, aidx, pos_l, counts)
         if with_entries:
@@ -1063,6 +1059,10 @@ def annotate(
             chosen[with_entries], worst[with_entries] = offset + ch, offset + wo
             pool.extend(other)
         simple[:] = True
+    else:
+        simple, pool = np.zeros(n, dtype=bool), _Pool(len(lay.extra))
+        first, count = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        chosen, worst = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     # the other rows (BCSQ; or every row without _vectorise, the reference the bulk paths
     # are tested against): entries parsed one record at a time and appended to the pool
     parsed_cache: dict[str, _Parsed] = {}

@@ -107,8 +107,9 @@ def line_grid(tb: TextBlock, n_columns: int) -> np.ndarray | None:
 def info_items(tb: TextBlock, starts: np.ndarray, ends: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Start, end, first '=' (else the end) and record of each non-empty ';'-separated item of
-    the INFO columns ``tb[starts[r]:ends[r]]``, in text order; None without the extension or
-    for a byte below 11 inside a column (the caller's numpy code then says what is wrong).
+    the INFO columns ``tb[starts[r]:ends[r]]``, in text order. The text must have passed
+    :func:`line_grid` (no control characters). None without the extension, or for a tab or
+    newline inside a column (the caller's numpy code then says what is wrong).
 
     >>> tb = TextBlock(b"DP=5;;DB;X=1,2\t...")
     >>> [a.tolist() for a in info_items(tb, np.array([0]), np.array([14]))]
