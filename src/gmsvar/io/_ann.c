@@ -180,7 +180,7 @@ static PyObject *ann_fields(PyObject *self, PyObject *args) {
     int32_t *counts = (int32_t *)PyBytes_AS_STRING(counts_obj);
     char *empty = PyBytes_AS_STRING(empty_obj);
     for (Py_ssize_t j = 0; j < n; j++) {
-        if (column_init(&cols[j], 64) < 0) goto done;
+        if (column_init(&cols[j], 16) < 0) goto done;
     }
     Py_ssize_t i = 0;  /* entry */
     for (Py_ssize_t r = 0; r < n_rec; r++) {
