@@ -752,6 +752,15 @@ def test_sub_fields__c_equals_python(records: list[str], n: int) -> None:
         assert [got.values[j][c] for c in got.codes[j]] == [f[j] if j < len(f) else "" for f in split]
 
 
+@settings(max_examples=200, deadline=None)
+@given(records=st.lists(st.text(max_size=40), max_size=12), n=st.integers(1, 5))
+def test_sub_fields__any_text_c_equals_python(records: list[str], n: int) -> None:
+    """Arbitrary text (any code point, surrogates included): the same split either way."""
+    got, want = ann_mod._sub_fields(records, n), ann_mod._sub_fields_py(records, n)
+    assert got.values == want.values and got.codes.tolist() == want.codes.tolist()
+    assert got.counts.tolist() == want.counts.tolist() and got.empty.tolist() == want.empty.tolist()
+
+
 def test_sub_fields__text_without_utf8_form_uses_the_python_splitter() -> None:
     """A lone surrogate (an undecodable byte kept with surrogateescape) has no UTF-8 form."""
     records = ["A|x\udcff|1,C|y", "A|x\udcff"]
