@@ -2,6 +2,7 @@
  *
  * fields(records, n) -> (uniques, m, codes, counts, empty)
  *     records  list of str, the annotation of one record each: entries separated by ','
+ *              (read from a tuple copy of the list)
  *              ("A|missense_variant|MODERATE|...,A|intron_variant|...").
  *     n        the number of sub-fields the header declares.
  *     uniques  list of n lists of str: the distinct values of each sub-field in order of
@@ -137,19 +138,22 @@ static int32_t column_code(Column *c, const char *p, Py_ssize_t len, int ascii) 
 }
 
 static PyObject *ann_fields(PyObject *self, PyObject *args) {
-    PyObject *records;
+    PyObject *list;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "O!n:fields", &PyList_Type, &records, &n)) return NULL;
-    PyObject *result = NULL, *uniques = NULL, *codes_obj = NULL, *counts_obj = NULL, *empty_obj = NULL;
-    Column *cols = NULL;
-    Py_ssize_t n_rec = PyList_GET_SIZE(records), m = 0;
+    if (!PyArg_ParseTuple(args, "O!n:fields", &PyList_Type, &list, &n)) return NULL;
     if (n < 1) {
         PyErr_SetString(PyExc_ValueError, "n must be at least 1");
         return NULL;
     }
-    /* the list may not change while it is read: nothing below runs Python code */
+    /* a tuple of the items: a finalizer run by the garbage collector during an allocation
+       below could change the list, not the tuple (which also keeps every item alive) */
+    PyObject *records = PyList_AsTuple(list);
+    if (records == NULL) return NULL;
+    PyObject *result = NULL, *uniques = NULL, *codes_obj = NULL, *counts_obj = NULL, *empty_obj = NULL;
+    Column *cols = NULL;
+    Py_ssize_t n_rec = PyTuple_GET_SIZE(records), m = 0;
     for (Py_ssize_t r = 0; r < n_rec; r++) {  /* count the entries */
-        PyObject *item = PyList_GET_ITEM(records, r);
+        PyObject *item = PyTuple_GET_ITEM(records, r);
         if (!PyUnicode_Check(item)) {
             PyErr_Format(PyExc_TypeError, "records[%zd] is not a str", r);
             goto done;
@@ -184,7 +188,7 @@ static PyObject *ann_fields(PyObject *self, PyObject *args) {
     }
     Py_ssize_t i = 0;  /* entry */
     for (Py_ssize_t r = 0; r < n_rec; r++) {
-        PyObject *item = PyList_GET_ITEM(records, r);
+        PyObject *item = PyTuple_GET_ITEM(records, r);
         Py_ssize_t len;
         const char *p = PyUnicode_AsUTF8AndSize(item, &len);  /* (cached by the first pass) */
         if (p == NULL) goto done;
@@ -231,6 +235,7 @@ done:
         for (Py_ssize_t j = 0; j < n; j++) column_free(&cols[j]);
         PyMem_Free(cols);
     }
+    Py_DECREF(records);
     Py_XDECREF(uniques);
     Py_XDECREF(codes_obj);
     Py_XDECREF(counts_obj);
