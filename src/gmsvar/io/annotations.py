@@ -602,35 +602,50 @@ def _assign(
     entries = parsed.entries
     if not entries or not n_alt:
         return out
-    ref_u = ref.upper()
-    alts_u = [a.upper() for a in alts]
-    real = [i for i, a in enumerate(alts_u) if a != "*"]
     if kind == "BCSQ":
+        ref_u = ref.upper()
+        alts_u = [a.upper() for a in alts]
+        real = [i for i, a in enumerate(alts_u) if a != "*"]
         for e in entries:
             hits = [i for i in real if any(
                 r == ref_u and a == alts_u[i] and (pos is None or p == pos) for p, r, a in e.dna)]
             for i in hits or (real if n_alt > 1 else [0]):
                 out[i].append(e)
         return out
-    if n_alt == 1 and parsed.one_allele:
-        out[0] = list(entries)
+    per_alt = _match_alleles(kind, ref, alts, [e.allele for e in entries],
+                             [e.allele_num for e in entries], counts)
+    return [[entries[k] for k in ks] for ks in per_alt]
+
+
+def _match_alleles(kind: AnnotationKind, ref: str, alts: Sequence[str], alleles: Sequence[str],
+                   numbers: Sequence[int], counts: _Counts) -> list[list[int]]:
+    """VEP/SnpEff entries of one record, given by their normalised Allele (:func:`_entry_allele`)
+    and ALLELE_NUM (0 when absent): the positions of the entries each ALT allele gets."""
+    n_alt = len(alts)
+    out: list[list[int]] = [[] for _ in range(n_alt)]
+    if not alleles or not n_alt:
         return out
-    matcher = _Matcher(kind, ref_u, alts_u)
-    for e in entries:
-        if n_alt > 1 and 0 < e.allele_num <= n_alt:
-            out[e.allele_num - 1].append(e)
+    if n_alt == 1 and len(set(alleles)) <= 1:  # one allele named (or none): all belong to the ALT
+        out[0] = list(range(len(alleles)))
+        return out
+    alts_u = [a.upper() for a in alts]
+    real = [i for i, a in enumerate(alts_u) if a != "*"]
+    matcher = _Matcher(kind, ref.upper(), alts_u)
+    for k, (allele, number) in enumerate(zip(alleles, numbers, strict=True)):
+        if n_alt > 1 and 0 < number <= n_alt:
+            out[number - 1].append(k)
             continue
         # no Allele sub-field: cannot tell which ALT, so every ALT gets the entry
-        hits = matcher.match(e.allele) if e.allele else real
+        hits = matcher.match(allele) if allele else real
         if not hits:
             counts.unmatched += 1
-            counts.unmatched_example = counts.unmatched_example or f"Allele={e.allele} at {ref}>" \
+            counts.unmatched_example = counts.unmatched_example or f"Allele={allele} at {ref}>" \
                 + ",".join(alts)
             continue
         if len(hits) > 1:
             counts.several += 1
         for i in hits:
-            out[i].append(e)
+            out[i].append(k)
     return out
 
 
@@ -925,7 +940,6 @@ def _other_records(
         number = np.array(nums, dtype=np.int64)[split.codes[lay.allele_num]].tolist()
     else:
         number = [0] * len(acode)
-    code = acode.tolist()
     starts = (np.cumsum(split.counts) - split.counts).tolist()
     kept = np.flatnonzero(~split.empty)  # _parse skips empty entries
     # the kept entries of each text
@@ -934,32 +948,9 @@ def _other_records(
     per_record: list[list[list[int]]] = []
     for r, ref, alts, _ in keys:
         ents = entries_of[which[r]]
-        n_alt = len(alts)
-        out: list[list[int]] = [[] for _ in range(n_alt)]
-        per_record.append(out)
-        if not ents or not n_alt:
-            continue
-        if n_alt == 1 and len({code[e] for e in ents}) <= 1:  # one allele named (or none)
-            out[0] = ents
-            continue
-        alts_u = [a.upper() for a in alts]
-        real = [k for k, a in enumerate(alts_u) if a != "*"]
-        matcher = _Matcher(kind, str(ref).upper(), alts_u)
-        for e in ents:
-            if n_alt > 1 and 0 < number[e] <= n_alt:
-                out[number[e] - 1].append(e)
-                continue
-            # no Allele sub-field: cannot tell which ALT, so every ALT gets the entry
-            hits = matcher.match(allele[e]) if allele[e] else real
-            if not hits:
-                counts.unmatched += 1
-                counts.unmatched_example = counts.unmatched_example or \
-                    f"Allele={allele[e]} at {ref}>" + ",".join(alts)
-                continue
-            if len(hits) > 1:
-                counts.several += 1
-            for k in hits:
-                out[k].append(e)
+        per_alt = _match_alleles(kind, str(ref), alts, [allele[e] for e in ents],
+                                 [number[e] for e in ents], counts)
+        per_record.append([[ents[k] for k in ks] for ks in per_alt])
     # each row: its allele's entries
     take: list[int] = []
     with_entries: list[int] = []
